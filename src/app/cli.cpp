@@ -1,0 +1,134 @@
+#include "app/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <map>
+
+namespace switchboard {
+
+std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) {
+  Config config;
+  auto& limits = config.limits;
+  CLI::App app{"switchboard: WebRTC signaling and chat server.\n"
+               "Serves the web client over HTTP and the signaling protocol over WebSocket on one\n"
+               "port. Every option can also be set by the environment variable shown."};
+  app.get_formatter()->column_width(36);
+
+  app.add_option("-p,--port", config.port, "TCP port; 0 picks a free one (logged at start)")
+      ->envname("SWITCHBOARD_PORT")
+      ->capture_default_str();
+  app.add_option("-b,--bind", config.bind_address, "Address to listen on (:: for IPv6)")
+      ->envname("SWITCHBOARD_BIND")
+      ->capture_default_str();
+  app.add_option("-w,--web-root", config.web_root, "Directory served over HTTP (the web client)")
+      ->envname("SWITCHBOARD_WEB_ROOT")
+      ->capture_default_str();
+  const std::map<std::string, LogLevel> levels{{"debug", LogLevel::debug},
+                                               {"info", LogLevel::info},
+                                               {"warn", LogLevel::warn},
+                                               {"error", LogLevel::error}};
+  app.add_option("-l,--log-level", config.log_level, "debug, info, warn or error")
+      ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case))
+      ->envname("SWITCHBOARD_LOG_LEVEL")
+      ->default_str("info");
+  app.add_option("--threads", config.threads, "Worker threads; 0 = one per core")
+      ->envname("SWITCHBOARD_THREADS")
+      ->capture_default_str();
+
+  auto* lim = "Limits";
+  app.add_option("--max-message-size", limits.max_message_size,
+                 "Largest WebSocket message in bytes; larger ones get message-too-large")
+      ->envname("SWITCHBOARD_MAX_MESSAGE_SIZE")
+      ->check(CLI::Range(std::size_t{256}, std::size_t{64} << 20))
+      ->capture_default_str()
+      ->group(lim);
+  app.add_option("--max-frame-discard", limits.max_frame_discard,
+                 "A message this large closes the connection (1009); 0 = 16 x message size")
+      ->envname("SWITCHBOARD_MAX_FRAME_DISCARD")
+      ->capture_default_str()
+      ->group(lim);
+  app.add_option("--max-chat-length", limits.max_chat_length, "Longest chat text, in characters")
+      ->envname("SWITCHBOARD_MAX_CHAT_LENGTH")
+      ->capture_default_str()
+      ->group(lim);
+  app.add_option("--max-queue-bytes", limits.max_queue_bytes,
+                 "Outbound bytes queued per connection before it is dropped as too slow (1008)")
+      ->envname("SWITCHBOARD_MAX_QUEUE_BYTES")
+      ->capture_default_str()
+      ->group(lim);
+  app.add_option("--max-queue-messages", limits.max_queue_messages,
+                 "Outbound messages queued per connection before it is dropped as too slow")
+      ->envname("SWITCHBOARD_MAX_QUEUE_MESSAGES")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(lim);
+  app.add_option("--max-connections", limits.max_connections,
+                 "Connections held at once; further ones get HTTP 503")
+      ->envname("SWITCHBOARD_MAX_CONNECTIONS")
+      ->capture_default_str()
+      ->group(lim);
+  app.add_option("--max-room-users", limits.max_room_users, "Users per room; more get room-full")
+      ->envname("SWITCHBOARD_MAX_ROOM_USERS")
+      ->capture_default_str()
+      ->group(lim);
+  app.add_option("--max-msg-rate", limits.max_msg_rate,
+                 "Messages/s one connection may send; faster senders are read more slowly "
+                 "(nothing is dropped); 0 = no limit")
+      ->envname("SWITCHBOARD_MAX_MSG_RATE")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(lim);
+  app.add_option("--msg-burst", limits.msg_burst, "Messages a connection may send at once")
+      ->envname("SWITCHBOARD_MSG_BURST")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(lim);
+
+  auto* timing = "Timing";
+  std::int64_t idle = limits.idle_timeout.count();
+  std::int64_t handshake = limits.handshake_timeout.count();
+  std::int64_t presence = limits.presence_interval.count();
+  std::int64_t shutdown = limits.shutdown_timeout.count();
+  app.add_option("--idle-timeout", idle,
+                 "Seconds of silence (pings unanswered) before a connection is dropped")
+      ->envname("SWITCHBOARD_IDLE_TIMEOUT")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(timing);
+  app.add_option("--handshake-timeout", handshake,
+                 "Seconds allowed for an HTTP request / WebSocket upgrade or close")
+      ->envname("SWITCHBOARD_HANDSHAKE_TIMEOUT")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(timing);
+  app.add_option("--presence-interval", presence,
+                 "Milliseconds between presence updates of a room (user lists are coalesced)")
+      ->envname("SWITCHBOARD_PRESENCE_INTERVAL")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(timing);
+  app.add_option("--shutdown-timeout", shutdown,
+                 "Seconds clients get to close after SIGINT/SIGTERM before they are cut off")
+      ->envname("SWITCHBOARD_SHUTDOWN_TIMEOUT")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(timing);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    exit_code = app.exit(e);
+    return std::nullopt;
+  }
+  limits.idle_timeout = std::chrono::seconds(idle);
+  limits.handshake_timeout = std::chrono::seconds(handshake);
+  limits.presence_interval = std::chrono::milliseconds(presence);
+  limits.shutdown_timeout = std::chrono::seconds(shutdown);
+  if (limits.frame_discard_limit() < limits.max_message_size) {
+    std::fprintf(stderr, "--max-frame-discard must be at least --max-message-size\n");
+    exit_code = 2;
+    return std::nullopt;
+  }
+  return config;
+}
+
+} // namespace switchboard

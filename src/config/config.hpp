@@ -1,0 +1,66 @@
+#pragma once
+// Every knob of the server in one place. Each default is small enough that one misbehaving
+// client cannot hurt the others, and large enough that real WebRTC signaling never meets it.
+// The CLI (src/app/cli.cpp) exposes each field as a flag and an environment variable.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace switchboard {
+
+enum class LogLevel { debug, info, warn, error };
+
+struct Limits {
+  // Largest accepted WebSocket message. A video SDP with many codecs and simulcast is 5-20 KB;
+  // 64 KiB leaves room without letting one client make the server buffer megabytes.
+  std::size_t max_message_size = 64 * 1024;
+  // A message larger than max_message_size is read and thrown away (the client gets an error
+  // and keeps its connection) up to this size; past it the connection is closed with 1009.
+  // 0 means 16 x max_message_size.
+  std::size_t max_frame_discard = 0;
+  // Longest chat text, in code points.
+  std::size_t max_chat_length = 2000;
+  // Outbound queue per connection. A client that does not read gets disconnected (1008) once
+  // either bound is passed, so its backlog can never grow the server's memory without limit.
+  std::size_t max_queue_bytes = 4 * 1024 * 1024;
+  std::size_t max_queue_messages = 4096;
+  // Connections of any kind (HTTP or WebSocket) held at once. The process's open-file limit
+  // is the other ceiling; the server never exceeds it on purpose.
+  std::size_t max_connections = 100000;
+  // Registered users in one room.
+  std::size_t max_room_users = 50000;
+  // Messages per second a connection may send, with a burst allowance. Past it the server
+  // reads from that connection more slowly (TCP pushes back on the sender); nothing is
+  // dropped. 0 disables the limit.
+  double max_msg_rate = 1000;
+  double msg_burst = 2000;
+  // A connection that answers nothing (not even pings) for this long is dropped. Pings are
+  // sent after half of it passes in silence.
+  std::chrono::seconds idle_timeout{60};
+  // Time allowed to send a complete HTTP request / WebSocket upgrade, and to finish a
+  // WebSocket close handshake.
+  std::chrono::seconds handshake_timeout{10};
+  // Presence updates per room are coalesced to at most one per interval.
+  std::chrono::milliseconds presence_interval{50};
+  // On SIGINT/SIGTERM clients get a 1001 close; whoever has not gone after this is cut off.
+  std::chrono::seconds shutdown_timeout{5};
+
+  std::size_t frame_discard_limit() const {
+    return max_frame_discard != 0 ? max_frame_discard : 16 * max_message_size;
+  }
+};
+
+struct Config {
+  std::string bind_address = "0.0.0.0";
+  std::uint16_t port = 6503;
+  std::string web_root = "web";
+  LogLevel log_level = LogLevel::info;
+  // Worker threads running the event loop; 0 means one per core.
+  unsigned threads = 0;
+  Limits limits;
+};
+
+} // namespace switchboard

@@ -1,0 +1,48 @@
+#include "http/responses.hpp"
+
+#include <boost/beast/http/empty_body.hpp>
+
+namespace switchboard::http {
+namespace beast_http = boost::beast::http;
+
+namespace {
+
+template <typename Body>
+void set_common_headers(beast_http::response<Body>& response, const Request& request,
+                        std::string_view content_type) {
+  response.set(beast_http::field::server, server_name);
+  response.set(beast_http::field::content_type, content_type);
+  response.set(beast_http::field::cache_control, "no-store");
+  if (response.result() == beast_http::status::method_not_allowed)
+    response.set(beast_http::field::allow, "GET, HEAD");
+  response.keep_alive(request.keep_alive());
+}
+
+beast_http::message_generator make_text(const Request& request, beast_http::status status,
+                                        std::string_view content_type, std::string body) {
+  // A HEAD answer carries the headers of the GET answer and no body.
+  if (request.method() == beast_http::verb::head) {
+    beast_http::response<beast_http::empty_body> response{status, request.version()};
+    set_common_headers(response, request, content_type);
+    response.content_length(body.size());
+    return response;
+  }
+  beast_http::response<beast_http::string_body> response{status, request.version()};
+  set_common_headers(response, request, content_type);
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+} // namespace
+
+beast_http::message_generator make_error_response(const Request& request, beast_http::status status,
+                                                  std::string_view text) {
+  return make_text(request, status, "text/plain; charset=utf-8", std::string(text));
+}
+
+beast_http::message_generator make_json_response(const Request& request, std::string json) {
+  return make_text(request, beast_http::status::ok, "application/json", std::move(json));
+}
+
+} // namespace switchboard::http

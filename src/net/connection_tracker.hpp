@@ -1,0 +1,69 @@
+#pragma once
+// Counts live connections (for --max-connections and /healthz) and remembers them so that
+// shutdown can reach every one. Thread-safe.
+
+#include <atomic>
+#include <functional>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace switchboard {
+
+class Closable {
+public:
+  virtual ~Closable() = default;
+  // Thread-safe: starts a graceful close (WebSocket 1001 / end of HTTP keep-alive).
+  virtual void shutdown() = 0;
+  // Thread-safe: closes the socket now, without a goodbye.
+  virtual void abort() = 0;
+};
+
+class ConnectionTracker {
+public:
+  std::uint64_t next_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+
+  // Counted from accept until the connection object is destroyed.
+  void opened() { count_.fetch_add(1, std::memory_order_relaxed); }
+  void closed();
+  std::size_t count() const { return count_.load(std::memory_order_relaxed); }
+
+  // The HTTP session registers; on upgrade the WebSocket session replaces it under the same id.
+  void track(std::uint64_t id, std::weak_ptr<Closable> connection);
+  // From a destructor: forgets the id unless another live object took it over.
+  void untrack(std::uint64_t id);
+  void shutdown_all();
+  void abort_all();
+  // `callback` runs once, on the thread that closes the last connection (or at once if there
+  // is none).
+  void on_drained(std::function<void()> callback);
+
+private:
+  std::vector<std::shared_ptr<Closable>> live_connections();
+
+  std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::size_t> count_{0};
+  std::mutex mutex_;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Closable>> connections_;
+  std::function<void()> on_drained_;
+};
+
+// Keeps a connection counted for as long as it is alive; moves from HTTP to WebSocket session.
+class ConnectionSlot {
+public:
+  ConnectionSlot() = default;
+  explicit ConnectionSlot(ConnectionTracker& tracker) : tracker_(&tracker) { tracker.opened(); }
+  ConnectionSlot(ConnectionSlot&& other) noexcept : tracker_(std::exchange(other.tracker_, nullptr)) {}
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+  ~ConnectionSlot() {
+    if (tracker_) tracker_->closed();
+  }
+
+private:
+  ConnectionTracker* tracker_ = nullptr;
+};
+
+} // namespace switchboard

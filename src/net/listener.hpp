@@ -1,0 +1,35 @@
+#pragma once
+// Accepts TCP connections and gives each its own strand and HttpSession.
+
+#include "net/server_context.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+
+namespace switchboard {
+
+class Listener : public std::enable_shared_from_this<Listener> {
+public:
+  // Opens, binds and listens at once (throws boost::system::system_error on failure) so that
+  // a bad --bind or a busy port is reported before the server claims to be up.
+  Listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& endpoint,
+           ServerContext& context);
+
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  void run();
+  // Thread-safe: closes the acceptor.
+  void stop();
+
+private:
+  void accept();
+
+  boost::asio::io_context& ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  // Waits before retrying when accept fails for lack of file descriptors.
+  boost::asio::steady_timer retry_timer_;
+  ServerContext& context_;
+};
+
+} // namespace switchboard

@@ -1,0 +1,94 @@
+#include "net/server.hpp"
+
+#include "log/log.hpp"
+
+#include <boost/asio/post.hpp>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+namespace switchboard {
+namespace net = boost::asio;
+
+namespace {
+
+unsigned worker_count(unsigned configured) {
+  if (configured != 0) return configured;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::filesystem::path canonical_web_root(const std::string& web_root) {
+  std::error_code ec;
+  auto root = std::filesystem::canonical(web_root, ec);
+  if (ec) {
+    log::warn("web-root-missing", {{"path", web_root}, {"reason", ec.message()}});
+    return std::filesystem::absolute(web_root);
+  }
+  return root;
+}
+
+} // namespace
+
+Server::Server(Config config)
+    : config_(std::move(config)), ioc_(static_cast<int>(worker_count(config_.threads))),
+      router_(ioc_.get_executor(), config_.limits.presence_interval, config_.limits.max_room_users),
+      context_{config_, router_, connections_, canonical_web_root(config_.web_root),
+               std::chrono::steady_clock::now()},
+      signals_(ioc_, SIGINT, SIGTERM), shutdown_deadline_(ioc_) {
+  const net::ip::tcp::endpoint endpoint{net::ip::make_address(config_.bind_address), config_.port};
+  listener_ = std::make_shared<Listener>(ioc_, endpoint, context_);
+}
+
+int Server::run() {
+  const auto threads = worker_count(config_.threads);
+  log::info("listening", {{"address", listener_->local_endpoint().address().to_string()},
+                          {"port", port()},
+                          {"threads", threads},
+                          {"web_root", context_.web_root.string()}});
+  listener_->run();
+  wait_for_signal();
+
+  std::vector<std::jthread> workers;
+  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  workers.clear();
+  log::info("stopped", {{"connections", connections_.count()}});
+  return 0;
+}
+
+void Server::wait_for_signal() {
+  signals_.async_wait([this](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    if (shutting_down_) {
+      log::warn("shutdown-forced", {{"signal", signal}, {"connections", connections_.count()}});
+      connections_.abort_all();
+      return;
+    }
+    log::info("shutdown", {{"signal", signal}, {"connections", connections_.count()}});
+    begin_shutdown();
+    wait_for_signal();
+  });
+}
+
+void Server::begin_shutdown() {
+  shutting_down_ = true;
+  listener_->stop();
+  router_.shutdown();
+  connections_.on_drained([this] { net::post(ioc_, [this] { on_drained(); }); });
+  connections_.shutdown_all();
+  shutdown_deadline_.expires_after(config_.limits.shutdown_timeout);
+  shutdown_deadline_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    log::warn("shutdown-timeout", {{"connections", connections_.count()}});
+    connections_.abort_all();
+  });
+}
+
+void Server::on_drained() {
+  // Nothing is left but these two waits: cancelling them lets the event loop finish.
+  shutdown_deadline_.cancel();
+  signals_.cancel();
+}
+
+} // namespace switchboard

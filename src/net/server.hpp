@@ -1,0 +1,46 @@
+#pragma once
+// The whole server: event loop, worker threads, router, listener, signals and shutdown.
+//
+// Shutdown (SIGINT/SIGTERM): stop accepting, send every WebSocket a 1001 close, wait up to
+// --shutdown-timeout for connections to finish, then cut the rest. The event loop then runs out
+// of work and run() returns 0 with every session destroyed. A second signal cuts at once.
+
+#include "config/config.hpp"
+#include "net/connection_tracker.hpp"
+#include "net/listener.hpp"
+#include "net/server_context.hpp"
+#include "routing/local_router.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+
+namespace switchboard {
+
+class Server {
+public:
+  // Binds the port (throws on failure).
+  explicit Server(Config config);
+
+  std::uint16_t port() const { return listener_->local_endpoint().port(); }
+  // Runs until shutdown; returns the process exit code.
+  int run();
+
+private:
+  void wait_for_signal();
+  void begin_shutdown();
+  void on_drained();
+
+  Config config_;
+  boost::asio::io_context ioc_;
+  ConnectionTracker connections_;
+  LocalRouter router_;
+  ServerContext context_;
+  std::shared_ptr<Listener> listener_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer shutdown_deadline_;
+  bool shutting_down_ = false;
+};
+
+} // namespace switchboard

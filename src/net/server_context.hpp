@@ -1,0 +1,23 @@
+#pragma once
+// What every connection needs from the server: configuration, the router, the connection
+// registry. Owned by Server and outlives every session (the io_context is joined first).
+
+#include "config/config.hpp"
+#include "net/connection_tracker.hpp"
+#include "routing/router.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+namespace switchboard {
+
+struct ServerContext {
+  const Config& config;
+  Router& router;
+  ConnectionTracker& connections;
+  // Canonical path of --web-root.
+  std::filesystem::path web_root;
+  std::chrono::steady_clock::time_point started;
+};
+
+} // namespace switchboard

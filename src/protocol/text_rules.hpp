@@ -1,0 +1,31 @@
+#pragma once
+// Pure text checks of the protocol: user names, room names, chat markup. No I/O, no state.
+
+#include "protocol/error_code.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace switchboard::protocol {
+
+inline constexpr std::size_t max_name_code_points = 32;
+inline constexpr std::size_t max_room_name_length = 64;
+inline constexpr std::size_t max_type_length = 64;
+
+// Number of code points in valid UTF-8 (WebSocket text frames are validated before we see them).
+std::size_t count_code_points(std::string_view utf8);
+
+// nullopt when `name` is an acceptable user name, else the error to report.
+std::optional<ErrorCode> check_user_name(std::string_view name);
+
+// Room names appear in URLs and logs: 1-64 of [A-Za-z0-9._-].
+bool is_valid_room_name(std::string_view room);
+
+// Removes every "<...>" run (at least one character between the brackets), exactly as the MDN
+// sample's /(<([^>]+)>)/ig does, so that its client, which pastes chat text into HTML, sees the
+// same text from us as from its own server.
+std::string strip_markup(std::string_view text);
+
+} // namespace switchboard::protocol

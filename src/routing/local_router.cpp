@@ -1,0 +1,112 @@
+#include "routing/local_router.hpp"
+
+namespace switchboard {
+
+LocalRouter::LocalRouter(boost::asio::any_io_executor executor,
+                         std::chrono::milliseconds presence_interval, std::size_t max_room_users)
+    : executor_(std::move(executor)), presence_interval_(presence_interval),
+      max_room_users_(max_room_users) {}
+
+JoinOutcome LocalRouter::join(std::string_view room_name, std::string_view wanted_name,
+                              MemberInfo member) {
+  std::lock_guard lock(mutex_);
+  auto it = rooms_.find(room_name);
+  if (it == rooms_.end())
+    it = rooms_.emplace(room_name, std::make_shared<Room>(executor_, std::string(room_name))).first;
+  const auto& room = it->second;
+  if (room->presence.size() >= max_room_users_) {
+    erase_if_idle(room);
+    return {protocol::ErrorCode::room_full, {}};
+  }
+  auto name = room->presence.free_name(wanted_name);
+  room->presence.add(name, std::move(member));
+  ++users_;
+  schedule_flush(room);
+  return {std::nullopt, std::move(name)};
+}
+
+void LocalRouter::leave(std::string_view room_name, std::string_view name,
+                        std::uint64_t connection_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = rooms_.find(room_name);
+  if (it == rooms_.end()) return;
+  const auto room = it->second;
+  if (!room->presence.remove(name, connection_id)) return;
+  --users_;
+  schedule_flush(room);
+  erase_if_idle(room);
+}
+
+bool LocalRouter::send_to(std::string_view room_name, std::string_view name,
+                          const SharedText& message) {
+  std::shared_ptr<Peer> peer;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = rooms_.find(room_name);
+    if (it == rooms_.end()) return false;
+    const auto* member = it->second->presence.find(name);
+    if (member == nullptr) return false;
+    peer = member->peer.lock();
+  }
+  // A peer mid-destruction has not left yet; to the sender it is already gone.
+  if (!peer) return false;
+  peer->deliver(message);
+  return true;
+}
+
+void LocalRouter::broadcast(std::string_view room_name, const SharedText& message) {
+  std::vector<std::shared_ptr<Peer>> peers;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = rooms_.find(room_name);
+    if (it == rooms_.end()) return;
+    it->second->presence.collect_peers(peers);
+  }
+  for (const auto& peer : peers) peer->deliver(message);
+}
+
+RouterStats LocalRouter::stats() const {
+  std::lock_guard lock(mutex_);
+  return {users_, rooms_.size()};
+}
+
+void LocalRouter::shutdown() {
+  std::lock_guard lock(mutex_);
+  stopping_ = true;
+  for (auto& [name, room] : rooms_) room->timer.cancel();
+}
+
+void LocalRouter::schedule_flush(const std::shared_ptr<Room>& room) {
+  if (room->flush_scheduled || stopping_) return;
+  room->flush_scheduled = true;
+  // Leading edge: after a quiet interval the update goes out at once; during a burst of joins
+  // the next one waits until one interval after the previous update.
+  room->timer.expires_at(std::max(std::chrono::steady_clock::now(), room->last_flush + presence_interval_));
+  room->timer.async_wait([this, room](boost::system::error_code ec) {
+    if (!ec) flush(room);
+  });
+}
+
+void LocalRouter::flush(const std::shared_ptr<Room>& room) {
+  PresenceUpdate update;
+  {
+    std::lock_guard lock(mutex_);
+    room->flush_scheduled = false;
+    room->last_flush = std::chrono::steady_clock::now();
+    update = room->presence.take_update();
+    erase_if_idle(room);
+  }
+  // Outside the lock; flushes of one room run on its strand, so updates arrive in order.
+  for (const auto& peer : update.userlist_recipients) peer->deliver(update.userlist);
+  for (const auto& peer : update.delta_recipients) {
+    if (update.left) peer->deliver(update.left);
+    if (update.joined) peer->deliver(update.joined);
+  }
+}
+
+void LocalRouter::erase_if_idle(const std::shared_ptr<Room>& room) {
+  if (room->presence.size() != 0 || room->flush_scheduled) return;
+  if (auto it = rooms_.find(room->name); it != rooms_.end() && it->second == room) rooms_.erase(it);
+}
+
+} // namespace switchboard

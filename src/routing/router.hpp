@@ -1,0 +1,59 @@
+#pragma once
+// Presence and routing: the one interface sessions talk to. The in-process implementation is
+// LocalRouter; a multi-node backend (Redis pub/sub) implements the same interface, and no
+// session code changes.
+//
+// Thread safety: every member function may be called from any thread at any time.
+
+#include "protocol/error_code.hpp"
+#include "routing/peer.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace switchboard {
+
+struct MemberInfo {
+  std::weak_ptr<Peer> peer;
+  // Identifies the connection, so that a leave can never remove someone else's entry.
+  std::uint64_t connection_id = 0;
+  // Receives user-joined/user-left instead of full user lists.
+  bool presence_deltas = false;
+};
+
+struct JoinOutcome {
+  // Set when the join was refused (room_full); then assigned_name is empty.
+  std::optional<protocol::ErrorCode> error;
+  // The wanted name, or the first free "<wanted>N" when it was taken.
+  std::string assigned_name;
+};
+
+struct RouterStats {
+  std::size_t users = 0;
+  std::size_t rooms = 0;
+};
+
+class Router {
+public:
+  virtual ~Router() = default;
+
+  virtual JoinOutcome join(std::string_view room, std::string_view wanted_name,
+                           MemberInfo member) = 0;
+  // Removes `name` from `room` if it is still held by connection_id.
+  virtual void leave(std::string_view room, std::string_view name,
+                     std::uint64_t connection_id) = 0;
+  // Delivers to one user; false when no such user is in the room.
+  virtual bool send_to(std::string_view room, std::string_view name, const SharedText& message) = 0;
+  // Delivers to every registered user of the room, the sender included.
+  virtual void broadcast(std::string_view room, const SharedText& message) = 0;
+
+  virtual RouterStats stats() const = 0;
+  // Stops background work (presence timers) so the event loop can finish.
+  virtual void shutdown() = 0;
+};
+
+} // namespace switchboard
