@@ -30,8 +30,8 @@ std::string http_date(fs::file_time_type time) {
 std::string make_etag(std::uintmax_t size, fs::file_time_type time) {
   const auto ticks = time.time_since_epoch().count();
   char buf[64];
-  const auto n = std::snprintf(buf, sizeof buf, "\"%jx-%llx\"", size,
-                               static_cast<unsigned long long>(ticks));
+  const auto n =
+      std::snprintf(buf, sizeof buf, "\"%jx-%llx\"", size, static_cast<unsigned long long>(ticks));
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
@@ -76,8 +76,8 @@ std::optional<fs::path> resolve_static_path(const fs::path& root, std::string_vi
   return fs::is_regular_file(real, ec) ? std::optional(real) : std::nullopt;
 }
 
-beast_http::message_generator serve_static(const fs::path& root,
-                                           const beast_http::request<beast_http::string_body>& request) {
+beast_http::message_generator
+serve_static(const fs::path& root, const beast_http::request<beast_http::string_body>& request) {
   const auto target = split_target(request.target());
   const auto file = resolve_static_path(root, target.path);
   if (!file) return make_error_response(request, beast_http::status::not_found, "Not found\n");

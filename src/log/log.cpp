@@ -34,14 +34,15 @@ void append_timestamp(std::string& out) {
   gmtime_r(&secs, &tm);
   char buf[40];
   const auto n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                               tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                               tm.tm_min, tm.tm_sec, static_cast<int>(millis));
+                               tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                               tm.tm_sec, static_cast<int>(millis));
   out.append(buf, static_cast<std::size_t>(n));
 }
 
 // Values with spaces, quotes or '=' are quoted so that a line always splits into key=value.
 void append_value(std::string& out, std::string_view value) {
-  const bool plain = !value.empty() && value.find_first_of(" \"=\\\t\n\r") == std::string_view::npos;
+  const bool plain =
+      !value.empty() && value.find_first_of(" \"=\\\t\n\r") == std::string_view::npos;
   if (plain) {
     out.append(value);
     return;
@@ -57,9 +58,13 @@ void append_value(std::string& out, std::string_view value) {
 
 } // namespace
 
-void set_level(LogLevel level) { g_level.store(level, std::memory_order_relaxed); }
+void set_level(LogLevel level) {
+  g_level.store(level, std::memory_order_relaxed);
+}
 
-bool enabled(LogLevel level) { return level >= g_level.load(std::memory_order_relaxed); }
+bool enabled(LogLevel level) {
+  return level >= g_level.load(std::memory_order_relaxed);
+}
 
 void write(LogLevel level, std::string_view event, std::initializer_list<Field> fields) {
   std::string line;

@@ -26,11 +26,13 @@ std::vector<std::shared_ptr<Closable>> ConnectionTracker::live_connections() {
 
 // Outside the lock: a connection released here may be destroyed and untrack itself.
 void ConnectionTracker::shutdown_all() {
-  for (auto& connection : live_connections()) connection->shutdown();
+  for (auto& connection : live_connections())
+    connection->shutdown();
 }
 
 void ConnectionTracker::abort_all() {
-  for (auto& connection : live_connections()) connection->abort();
+  for (auto& connection : live_connections())
+    connection->abort();
 }
 
 void ConnectionTracker::closed() {

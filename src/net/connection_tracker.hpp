@@ -3,8 +3,8 @@
 // shutdown can reach every one. Thread-safe.
 
 #include <atomic>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -56,7 +56,8 @@ class ConnectionSlot {
 public:
   ConnectionSlot() = default;
   explicit ConnectionSlot(ConnectionTracker& tracker) : tracker_(&tracker) { tracker.opened(); }
-  ConnectionSlot(ConnectionSlot&& other) noexcept : tracker_(std::exchange(other.tracker_, nullptr)) {}
+  ConnectionSlot(ConnectionSlot&& other) noexcept
+      : tracker_(std::exchange(other.tracker_, nullptr)) {}
   ConnectionSlot& operator=(ConnectionSlot&&) = delete;
   ~ConnectionSlot() {
     if (tracker_) tracker_->closed();

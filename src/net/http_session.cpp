@@ -57,7 +57,9 @@ HttpSession::HttpSession(net::ip::tcp::socket&& socket, ServerContext& context, 
     : stream_(std::move(socket)), context_(context), slot_(std::move(slot)), id_(id),
       over_capacity_(over_capacity) {}
 
-HttpSession::~HttpSession() { context_.connections.untrack(id_); }
+HttpSession::~HttpSession() {
+  context_.connections.untrack(id_);
+}
 
 void HttpSession::run() {
   context_.connections.track(id_, std::weak_ptr<Closable>(shared_from_this()));
@@ -82,10 +84,9 @@ void HttpSession::read_request() {
   parser_->header_limit(max_request_header_bytes);
   parser_->body_limit(max_request_body_bytes);
   stream_.expires_after(context_.config.limits.handshake_timeout);
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_request(ec);
-                    });
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
 }
 
 void HttpSession::on_request(beast::error_code ec) {
@@ -130,14 +131,13 @@ bhttp::message_generator HttpSession::respond(const bhttp::request<bhttp::string
     const auto stats = context_.router.stats();
     const auto uptime =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - context_.started).count();
-    return http::make_json_response(
-        request, boost::json::serialize(boost::json::object{
-                     {"status", "ok"},
-                     {"uptime_s", uptime},
-                     {"connections", context_.connections.count()},
-                     {"users", stats.users},
-                     {"rooms", stats.rooms},
-                 }));
+    return http::make_json_response(request, boost::json::serialize(boost::json::object{
+                                                 {"status", "ok"},
+                                                 {"uptime_s", uptime},
+                                                 {"connections", context_.connections.count()},
+                                                 {"users", stats.users},
+                                                 {"rooms", stats.rooms},
+                                             }));
   }
   return http::serve_static(context_.web_root, request);
 }

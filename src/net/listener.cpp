@@ -19,7 +19,9 @@ Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, ServerCo
   acceptor_.listen(net::socket_base::max_listen_connections);
 }
 
-void Listener::run() { accept(); }
+void Listener::run() {
+  accept();
+}
 
 void Listener::stop() {
   net::post(acceptor_.get_executor(), [self = shared_from_this()] {

@@ -50,7 +50,8 @@ int Server::run() {
   wait_for_signal();
 
   std::vector<std::jthread> workers;
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { ioc_.run(); });
+  for (unsigned i = 1; i < threads; ++i)
+    workers.emplace_back([this] { ioc_.run(); });
   ioc_.run();
   workers.clear();
   log::info("stopped", {{"connections", connections_.count()}});

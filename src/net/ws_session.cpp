@@ -20,9 +20,7 @@ namespace websocket = beast::websocket;
 
 namespace {
 
-template <class... Ts> struct overloaded : Ts... {
-  using Ts::operator()...;
-};
+template <class... Ts> struct overloaded : Ts... { using Ts::operator()...; };
 
 // Sec-WebSocket-Protocol is a comma-separated list of tokens.
 bool offers_subprotocol(const WsSession::Request& request, std::string_view wanted) {
@@ -31,8 +29,10 @@ bool offers_subprotocol(const WsSession::Request& request, std::string_view want
     const auto comma = list.find(',');
     auto token = list.substr(0, comma);
     list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    while (!token.empty() && token.front() == ' ')
+      token.remove_prefix(1);
+    while (!token.empty() && token.back() == ' ')
+      token.remove_suffix(1);
     if (token == wanted) return true;
   }
   return false;
@@ -70,11 +70,12 @@ void WsSession::start(Request request) {
                                                  /*keep_alive_pings=*/true});
   ws_.read_message_max(limits.frame_discard_limit());
   const bool json_subprotocol = offers_subprotocol(request, "json");
-  ws_.set_option(websocket::stream_base::decorator([json_subprotocol](websocket::response_type& res) {
-    res.set(beast::http::field::server, "switchboard");
-    // The MDN client asks for "json"; a browser fails the handshake unless it is echoed.
-    if (json_subprotocol) res.set(beast::http::field::sec_websocket_protocol, "json");
-  }));
+  ws_.set_option(
+      websocket::stream_base::decorator([json_subprotocol](websocket::response_type& res) {
+        res.set(beast::http::field::server, "switchboard");
+        // The MDN client asks for "json"; a browser fails the handshake unless it is echoed.
+        if (json_subprotocol) res.set(beast::http::field::sec_websocket_protocol, "json");
+      }));
   context_.connections.track(id_, std::weak_ptr<Closable>(shared_from_this()));
 
   auto upgrade = std::make_shared<Request>(std::move(request));
@@ -147,35 +148,36 @@ net::awaitable<void> WsSession::read_loop() {
 
 void WsSession::handle_text(std::string_view text) {
   auto inbound = protocol::parse_inbound(text, {context_.config.limits.max_chat_length});
-  std::visit(
-      overloaded{
-          [&](protocol::Rejection& rejection) {
-            send_error(rejection.code, rejection.request_type);
-          },
-          [&](protocol::RegisterRequest& request) {
-            if (!name_.empty()) return send_error(protocol::ErrorCode::already_registered, "username");
-            auto outcome = context_.router.join(
-                room_, request.name,
-                MemberInfo{std::weak_ptr<Peer>(shared_from_this()), id_, request.presence_deltas});
-            if (outcome.error) return send_error(*outcome.error, "username");
-            name_ = std::move(outcome.assigned_name);
-            // Queued now, on our strand, so it precedes the user list the router posts.
-            if (name_ != request.name)
-              enqueue(make_shared_text(protocol::make_rejectusername(name_, request.name)));
-            log::info("register", {{"conn", id_}, {"room", room_}, {"name", name_}});
-          },
-          [&](protocol::RelayRequest& request) {
-            const auto type = request.message.at("type").get_string();
-            if (name_.empty()) return send_error(protocol::ErrorCode::not_registered, type);
-            auto message = make_shared_text(protocol::stamp_sender(request.message, name_));
-            if (request.target.empty()) {
-              context_.router.broadcast(room_, message);
-            } else if (!context_.router.send_to(room_, request.target, message)) {
-              send_error(protocol::ErrorCode::unknown_target, type, request.target);
-            }
-          },
-      },
-      inbound);
+  std::visit(overloaded{
+                 [&](protocol::Rejection& rejection) {
+                   send_error(rejection.code, rejection.request_type);
+                 },
+                 [&](protocol::RegisterRequest& request) {
+                   if (!name_.empty())
+                     return send_error(protocol::ErrorCode::already_registered, "username");
+                   auto outcome =
+                       context_.router.join(room_, request.name,
+                                            MemberInfo{std::weak_ptr<Peer>(shared_from_this()), id_,
+                                                       request.presence_deltas});
+                   if (outcome.error) return send_error(*outcome.error, "username");
+                   name_ = std::move(outcome.assigned_name);
+                   // Queued now, on our strand, so it precedes the user list the router posts.
+                   if (name_ != request.name)
+                     enqueue(make_shared_text(protocol::make_rejectusername(name_, request.name)));
+                   log::info("register", {{"conn", id_}, {"room", room_}, {"name", name_}});
+                 },
+                 [&](protocol::RelayRequest& request) {
+                   const auto type = request.message.at("type").get_string();
+                   if (name_.empty()) return send_error(protocol::ErrorCode::not_registered, type);
+                   auto message = make_shared_text(protocol::stamp_sender(request.message, name_));
+                   if (request.target.empty()) {
+                     context_.router.broadcast(room_, message);
+                   } else if (!context_.router.send_to(room_, request.target, message)) {
+                     send_error(protocol::ErrorCode::unknown_target, type, request.target);
+                   }
+                 },
+             },
+             inbound);
 }
 
 void WsSession::send_error(protocol::ErrorCode code, std::string_view request_type,
@@ -185,9 +187,10 @@ void WsSession::send_error(protocol::ErrorCode code, std::string_view request_ty
 }
 
 void WsSession::deliver(SharedText message) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), message = std::move(message)]() mutable {
-    self->enqueue(std::move(message));
-  });
+  net::post(ws_.get_executor(),
+            [self = shared_from_this(), message = std::move(message)]() mutable {
+              self->enqueue(std::move(message));
+            });
 }
 
 void WsSession::shutdown() {
@@ -219,14 +222,14 @@ void WsSession::write_next() {
   writing_ = true;
   // The handler owns the message: close() may clear the queue while this write is in flight.
   auto message = queue_.front();
-  ws_.async_write(net::buffer(*message), [self = shared_from_this(), message](beast::error_code ec,
-                                                                             std::size_t) {
-    self->writing_ = false;
-    // On error the read loop fails too and ends the session.
-    if (ec || self->closing_) return;
-    self->queue_.pop();
-    if (!self->queue_.empty()) self->write_next();
-  });
+  ws_.async_write(net::buffer(*message),
+                  [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+                    self->writing_ = false;
+                    // On error the read loop fails too and ends the session.
+                    if (ec || self->closing_) return;
+                    self->queue_.pop();
+                    if (!self->queue_.empty()) self->write_next();
+                  });
 }
 
 void WsSession::close(websocket::close_code code, std::string_view reason,

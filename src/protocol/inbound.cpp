@@ -15,8 +15,7 @@ constexpr std::array<std::string_view, 7> reserved_types = {
 
 Inbound parse_register(const boost::json::object& message) {
   const auto* name = message.if_contains("name");
-  if (name == nullptr || !name->is_string())
-    return Rejection{ErrorCode::name_empty, "username"};
+  if (name == nullptr || !name->is_string()) return Rejection{ErrorCode::name_empty, "username"};
   const auto& text = name->get_string();
   if (auto error = check_user_name(text)) return Rejection{*error, "username"};
 
@@ -55,7 +54,8 @@ Inbound parse_inbound(std::string_view text, const InboundLimits& limits) {
   auto& message = value.get_object();
 
   const auto* type_value = message.if_contains("type");
-  if (type_value == nullptr || !type_value->is_string()) return Rejection{ErrorCode::invalid_type, {}};
+  if (type_value == nullptr || !type_value->is_string())
+    return Rejection{ErrorCode::invalid_type, {}};
   const std::string_view type = type_value->get_string();
   if (type.empty() || count_code_points(type) > max_type_length)
     return Rejection{ErrorCode::invalid_type, {}};

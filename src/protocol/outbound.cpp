@@ -10,7 +10,8 @@ namespace {
 boost::json::array to_array(const std::vector<std::string>& names) {
   boost::json::array array;
   array.reserve(names.size());
-  for (const auto& name : names) array.emplace_back(name);
+  for (const auto& name : names)
+    array.emplace_back(name);
   return array;
 }
 
@@ -30,8 +31,8 @@ std::string make_presence_delta(std::string_view kind, const std::vector<std::st
 }
 
 std::string make_rejectusername(std::string_view assigned, std::string_view requested) {
-  return boost::json::serialize(
-      boost::json::object{{"type", "rejectusername"}, {"name", assigned}, {"requested", requested}});
+  return boost::json::serialize(boost::json::object{
+      {"type", "rejectusername"}, {"name", assigned}, {"requested", requested}});
 }
 
 std::string make_error(ErrorCode code, std::string_view request_type, std::string_view target) {

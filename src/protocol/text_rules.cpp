@@ -5,7 +5,9 @@
 namespace switchboard::protocol {
 namespace {
 
-bool is_continuation_byte(unsigned char c) { return (c & 0xC0) == 0x80; }
+bool is_continuation_byte(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
 
 // Decodes the code point starting at s[i] (valid UTF-8 assumed) and advances i.
 char32_t next_code_point(std::string_view s, std::size_t& i) {
@@ -13,11 +15,14 @@ char32_t next_code_point(std::string_view s, std::size_t& i) {
   if (lead < 0x80) return lead;
   int extra = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : 1;
   char32_t cp = lead & (0x3F >> extra);
-  while (extra-- > 0 && i < s.size()) cp = (cp << 6) | (static_cast<unsigned char>(s[i++]) & 0x3F);
+  while (extra-- > 0 && i < s.size())
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i++]) & 0x3F);
   return cp;
 }
 
-bool is_control(char32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+bool is_control(char32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
 
 bool is_white_space(char32_t cp) {
   return cp == ' ' || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200B) ||
@@ -28,8 +33,9 @@ bool is_white_space(char32_t cp) {
 } // namespace
 
 std::size_t count_code_points(std::string_view utf8) {
-  return static_cast<std::size_t>(std::count_if(
-      utf8.begin(), utf8.end(), [](char c) { return !is_continuation_byte(static_cast<unsigned char>(c)); }));
+  return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
+    return !is_continuation_byte(static_cast<unsigned char>(c));
+  }));
 }
 
 std::optional<ErrorCode> check_user_name(std::string_view name) {
@@ -51,8 +57,8 @@ std::optional<ErrorCode> check_user_name(std::string_view name) {
 bool is_valid_room_name(std::string_view room) {
   if (room.empty() || room.size() > max_room_name_length) return false;
   return std::all_of(room.begin(), room.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 

@@ -62,7 +62,8 @@ void LocalRouter::broadcast(std::string_view room_name, const SharedText& messag
     if (it == rooms_.end()) return;
     it->second->presence.collect_peers(peers);
   }
-  for (const auto& peer : peers) peer->deliver(message);
+  for (const auto& peer : peers)
+    peer->deliver(message);
 }
 
 RouterStats LocalRouter::stats() const {
@@ -73,7 +74,8 @@ RouterStats LocalRouter::stats() const {
 void LocalRouter::shutdown() {
   std::lock_guard lock(mutex_);
   stopping_ = true;
-  for (auto& [name, room] : rooms_) room->timer.cancel();
+  for (auto& [name, room] : rooms_)
+    room->timer.cancel();
 }
 
 void LocalRouter::schedule_flush(const std::shared_ptr<Room>& room) {
@@ -81,7 +83,8 @@ void LocalRouter::schedule_flush(const std::shared_ptr<Room>& room) {
   room->flush_scheduled = true;
   // Leading edge: after a quiet interval the update goes out at once; during a burst of joins
   // the next one waits until one interval after the previous update.
-  room->timer.expires_at(std::max(std::chrono::steady_clock::now(), room->last_flush + presence_interval_));
+  room->timer.expires_at(
+      std::max(std::chrono::steady_clock::now(), room->last_flush + presence_interval_));
   room->timer.async_wait([this, room](boost::system::error_code ec) {
     if (!ec) flush(room);
   });
@@ -97,7 +100,8 @@ void LocalRouter::flush(const std::shared_ptr<Room>& room) {
     erase_if_idle(room);
   }
   // Outside the lock; flushes of one room run on its strand, so updates arrive in order.
-  for (const auto& peer : update.userlist_recipients) peer->deliver(update.userlist);
+  for (const auto& peer : update.userlist_recipients)
+    peer->deliver(update.userlist);
   for (const auto& peer : update.delta_recipients) {
     if (update.left) peer->deliver(update.left);
     if (update.joined) peer->deliver(update.joined);

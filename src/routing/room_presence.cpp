@@ -43,7 +43,8 @@ PresenceUpdate RoomPresence::take_update() {
   PresenceUpdate update;
   std::vector<std::string> joined;
   std::vector<std::string> left;
-  for (const auto& [name, change] : pending_) (change > 0 ? joined : left).push_back(name);
+  for (const auto& [name, change] : pending_)
+    (change > 0 ? joined : left).push_back(name);
   pending_.clear();
   awaiting_snapshots_ = 0;
   const bool changed = !joined.empty() || !left.empty();
@@ -63,14 +64,16 @@ PresenceUpdate RoomPresence::take_update() {
   if (!update.userlist_recipients.empty()) {
     std::vector<std::string> names;
     names.reserve(members_.size());
-    for (const auto& [name, member] : members_) names.push_back(name);
+    for (const auto& [name, member] : members_)
+      names.push_back(name);
     std::sort(names.begin(), names.end());
     update.userlist = make_shared_text(protocol::make_userlist(names));
   }
   if (!update.delta_recipients.empty()) {
     std::sort(joined.begin(), joined.end());
     std::sort(left.begin(), left.end());
-    if (!left.empty()) update.left = make_shared_text(protocol::make_presence_delta("user-left", left));
+    if (!left.empty())
+      update.left = make_shared_text(protocol::make_presence_delta("user-left", left));
     if (!joined.empty())
       update.joined = make_shared_text(protocol::make_presence_delta("user-joined", joined));
   }

@@ -44,8 +44,7 @@ public:
   virtual JoinOutcome join(std::string_view room, std::string_view wanted_name,
                            MemberInfo member) = 0;
   // Removes `name` from `room` if it is still held by connection_id.
-  virtual void leave(std::string_view room, std::string_view name,
-                     std::uint64_t connection_id) = 0;
+  virtual void leave(std::string_view room, std::string_view name, std::uint64_t connection_id) = 0;
   // Delivers to one user; false when no such user is in the room.
   virtual bool send_to(std::string_view room, std::string_view name, const SharedText& message) = 0;
   // Delivers to every registered user of the room, the sender included.

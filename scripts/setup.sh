@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing Switchboard needs on Debian 12. Idempotent: installs only
+# what is missing, so a second run costs a second.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config
+  libboost1.81-dev   # Beast (HTTP/WebSocket), Asio (event loop), JSON
+  libcli11-dev       # command-line flags with environment-variable fallbacks
+  libgtest-dev libgmock-dev  # unit tests
+  clang-format       # the CI format check
+  iproute2 util-linux        # ip / unshare, for loopback-only test namespaces
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
