@@ -167,13 +167,13 @@ void WsSession::handle_text(std::string_view text) {
                    log::info("register", {{"conn", id_}, {"room", room_}, {"name", name_}});
                  },
                  [&](protocol::RelayRequest& request) {
-                   const auto type = request.message.at("type").get_string();
-                   if (name_.empty()) return send_error(protocol::ErrorCode::not_registered, type);
+                   if (name_.empty())
+                     return send_error(protocol::ErrorCode::not_registered, request.type);
                    auto message = make_shared_text(protocol::stamp_sender(request.message, name_));
                    if (request.target.empty()) {
                      context_.router.broadcast(room_, message);
                    } else if (!context_.router.send_to(room_, request.target, message)) {
-                     send_error(protocol::ErrorCode::unknown_target, type, request.target);
+                     send_error(protocol::ErrorCode::unknown_target, request.type, request.target);
                    }
                  },
              },

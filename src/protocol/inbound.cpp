@@ -71,7 +71,7 @@ Inbound parse_inbound(std::string_view text, const InboundLimits& limits) {
   if (type == "message") {
     if (auto error = clean_chat_text(message, limits)) return Rejection{*error, "message"};
   }
-  return RelayRequest{std::move(message), std::move(target)};
+  return RelayRequest{std::move(message), std::string(type), std::move(target)};
 }
 
 std::string stamp_sender(boost::json::object& message, std::string_view sender_name) {

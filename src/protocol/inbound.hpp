@@ -26,6 +26,8 @@ struct RegisterRequest {
 // Anything that is relayed to other users: chat, offers, answers, candidates, unknown types.
 struct RelayRequest {
   boost::json::object message;
+  // A copy of message["type"]: stamping may move the object's storage.
+  std::string type;
   // Empty means "no target": broadcast to the room.
   std::string target;
 };

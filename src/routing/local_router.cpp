@@ -83,11 +83,20 @@ void LocalRouter::schedule_flush(const std::shared_ptr<Room>& room) {
   room->flush_scheduled = true;
   // Leading edge: after a quiet interval the update goes out at once; during a burst of joins
   // the next one waits until one interval after the previous update.
-  room->timer.expires_at(
-      std::max(std::chrono::steady_clock::now(), room->last_flush + presence_interval_));
+  room->timer.expires_at(std::max(std::chrono::steady_clock::now(),
+                                  room->last_flush + interval_for(room->presence.size())));
   room->timer.async_wait([this, room](boost::system::error_code ec) {
     if (!ec) flush(room);
   });
+}
+
+std::chrono::steady_clock::duration LocalRouter::interval_for(std::size_t members) const {
+  // Every update costs one frame per member, so a big room is updated less often: one more
+  // interval per thousand members (10,000 members: 11 x 50 ms), capped at 1 s.
+  const auto scaled = presence_interval_ * static_cast<long>(1 + members / 1000);
+  return std::min<std::chrono::steady_clock::duration>(
+      scaled,
+      std::max<std::chrono::steady_clock::duration>(presence_interval_, std::chrono::seconds(1)));
 }
 
 void LocalRouter::flush(const std::shared_ptr<Room>& room) {

@@ -42,6 +42,7 @@ private:
   // Called with mutex_ held after a membership change.
   void schedule_flush(const std::shared_ptr<Room>& room);
   void flush(const std::shared_ptr<Room>& room);
+  std::chrono::steady_clock::duration interval_for(std::size_t members) const;
   void erase_if_idle(const std::shared_ptr<Room>& room);
 
   boost::asio::any_io_executor executor_;
