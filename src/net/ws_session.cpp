@@ -68,7 +68,8 @@ void WsSession::start(Request request) {
   beast::get_lowest_layer(ws_).expires_never();
   ws_.set_option(websocket::stream_base::timeout{limits.handshake_timeout, limits.idle_timeout,
                                                  /*keep_alive_pings=*/true});
-  ws_.read_message_max(limits.frame_discard_limit());
+  // Message size is enforced by read_loop (which can answer with an error and carry on).
+  ws_.read_message_max(0);
   const bool json_subprotocol = offers_subprotocol(request, "json");
   ws_.set_option(
       websocket::stream_base::decorator([json_subprotocol](websocket::response_type& res) {
@@ -94,6 +95,7 @@ void WsSession::start(Request request) {
 net::awaitable<void> WsSession::read_loop() {
   auto self = shared_from_this();
   const std::size_t max_message = context_.config.limits.max_message_size;
+  const std::size_t discard_limit = context_.config.limits.frame_discard_limit();
   beast::flat_buffer buffer;
   beast::error_code ec;
   auto token = net::redirect_error(net::use_awaitable, ec);
@@ -108,12 +110,13 @@ net::awaitable<void> WsSession::read_loop() {
 
     buffer.clear();
     bool oversize = false;
+    std::size_t message_bytes = 0;
     do {
       // Read at most one byte past the limit: enough to know the message is too large
       // without ever buffering it.
       const std::size_t budget = oversize ? discard_chunk : max_message + 1 - buffer.size();
-      co_await ws_.async_read_some(buffer, budget, token);
-      if (ec) break;
+      message_bytes += co_await ws_.async_read_some(buffer, budget, token);
+      if (ec || message_bytes > discard_limit) break;
       if (oversize) {
         buffer.clear();
       } else if (buffer.size() > max_message) {
@@ -122,6 +125,13 @@ net::awaitable<void> WsSession::read_loop() {
       }
     } while (!ws_.is_message_done());
     if (ec) break;
+    if (message_bytes > discard_limit) {
+      // Our own close rather than Beast's read_message_max: Beast 1.81 tears the socket down
+      // after one drain read, and a client still sending gets a reset instead of the 1009.
+      close(websocket::close_code::too_big, "message too big",
+            context_.config.limits.handshake_timeout);
+      break;
+    }
 
     if (!ws_.got_text()) {
       send_error(protocol::ErrorCode::binary_unsupported);
@@ -134,14 +144,16 @@ net::awaitable<void> WsSession::read_loop() {
     if (buffer.capacity() > idle_buffer_capacity) buffer.shrink_to_fit();
   }
 
-  const bool clean = ec == websocket::error::closed || ec == net::error::operation_aborted;
+  const bool clean = !ec || ec == websocket::error::closed || ec == net::error::operation_aborted;
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
   log::info("disconnect", {{"conn", id_},
                            {"room", room_},
                            {"name", name_},
-                           {"reason", clean ? "closed" : ec.message()},
-                           {"close_code", static_cast<int>(ws_.reason().code)},
+                           {"reason", closing_ ? "server-close"
+                                      : clean  ? "closed"
+                                               : ec.message()},
+                           {"peer_close_code", static_cast<int>(ws_.reason().code)},
                            {"seconds", seconds}});
   leave_room();
 }
@@ -169,7 +181,7 @@ void WsSession::handle_text(std::string_view text) {
                  [&](protocol::RelayRequest& request) {
                    if (name_.empty())
                      return send_error(protocol::ErrorCode::not_registered, request.type);
-                   auto message = make_shared_text(protocol::stamp_sender(request.message, name_));
+                   auto message = make_shared_text(protocol::stamp_sender(request, name_));
                    if (request.target.empty()) {
                      context_.router.broadcast(room_, message);
                    } else if (!context_.router.send_to(room_, request.target, message)) {
@@ -236,6 +248,9 @@ void WsSession::close(websocket::close_code code, std::string_view reason,
                       std::chrono::steady_clock::duration grace) {
   if (closing_) return;
   closing_ = true;
+  // Gone for everyone else from now on: targets get unknown-target, the room a user-left,
+  // even while a client that does not read holds the close handshake up.
+  leave_room();
   queue_.clear();
   throttle_timer_.cancel();
   close_timer_.expires_after(grace);

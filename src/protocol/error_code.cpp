@@ -36,6 +36,8 @@ std::string_view code_string(ErrorCode code) {
     return "message-too-large";
   case ErrorCode::binary_unsupported:
     return "binary-unsupported";
+  case ErrorCode::duplicate_key:
+    return "duplicate-key";
   }
   return "internal";
 }
@@ -75,6 +77,8 @@ std::string_view default_message(ErrorCode code) {
     return "The message is larger than the server accepts; it was discarded.";
   case ErrorCode::binary_unsupported:
     return "Binary frames are not supported; send JSON as text.";
+  case ErrorCode::duplicate_key:
+    return "\"type\", \"target\", \"text\" and \"name\" may appear only once in a message.";
   }
   return "Internal error.";
 }

@@ -23,6 +23,7 @@ enum class ErrorCode {
   text_too_long,
   message_too_large,
   binary_unsupported,
+  duplicate_key,
 };
 
 std::string_view code_string(ErrorCode code);

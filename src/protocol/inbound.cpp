@@ -30,14 +30,25 @@ Inbound parse_register(const boost::json::object& message) {
 }
 
 // Chat text is cleaned the way the MDN sample does, then bounded.
-std::optional<ErrorCode> clean_chat_text(boost::json::object& message,
-                                         const InboundLimits& limits) {
-  auto* text = message.if_contains("text");
+std::optional<ErrorCode> clean_chat_text(const boost::json::object& message,
+                                         const InboundLimits& limits, RelayRequest& request) {
+  const auto* text = message.if_contains("text");
   if (text == nullptr || !text->is_string()) return ErrorCode::invalid_text;
-  auto& str = text->get_string();
-  if (str.find('<') != boost::json::string::npos) str = strip_markup(str);
-  if (count_code_points(str) > limits.max_chat_length) return ErrorCode::text_too_long;
+  auto cleaned = strip_markup(text->get_string());
+  if (count_code_points(cleaned) > limits.max_chat_length) return ErrorCode::text_too_long;
+  request.chat_text = std::move(cleaned);
   return std::nullopt;
+}
+
+// Keys the server reads must appear once: parsers disagree on which duplicate wins (JavaScript
+// takes the last), so a duplicate "type" could slip a reserved type past the check.
+bool has_duplicate_server_key(const std::vector<MemberSpan>& members) {
+  for (const std::string_view key : {"type", "target", "text", "name"}) {
+    const auto count = std::count_if(members.begin(), members.end(),
+                                     [&](const MemberSpan& m) { return m.key == key; });
+    if (count > 1) return true;
+  }
+  return false;
 }
 
 } // namespace
@@ -51,7 +62,10 @@ Inbound parse_inbound(std::string_view text, const InboundLimits& limits) {
   auto value = boost::json::parse(text, ec);
   if (ec) return Rejection{ErrorCode::invalid_json, {}};
   if (!value.is_object()) return Rejection{ErrorCode::not_object, {}};
-  auto& message = value.get_object();
+  const auto& message = value.get_object();
+  auto members = top_level_members(text);
+  if (!members) return Rejection{ErrorCode::invalid_json, {}};
+  if (has_duplicate_server_key(*members)) return Rejection{ErrorCode::duplicate_key, {}};
 
   const auto* type_value = message.if_contains("type");
   if (type_value == nullptr || !type_value->is_string())
@@ -63,20 +77,26 @@ Inbound parse_inbound(std::string_view text, const InboundLimits& limits) {
 
   if (type == "username") return parse_register(message);
 
-  std::string target;
+  RelayRequest request{std::string(type), {}, text, std::move(*members), std::nullopt};
   if (const auto* t = message.if_contains("target"); t != nullptr && !t->is_null()) {
-    if (!t->is_string()) return Rejection{ErrorCode::invalid_target, std::string(type)};
-    target = t->get_string();
+    if (!t->is_string()) return Rejection{ErrorCode::invalid_target, request.type};
+    request.target = t->get_string();
   }
   if (type == "message") {
-    if (auto error = clean_chat_text(message, limits)) return Rejection{*error, "message"};
+    if (auto error = clean_chat_text(message, limits, request)) return Rejection{*error, "message"};
   }
-  return RelayRequest{std::move(message), std::string(type), std::move(target)};
+  return request;
 }
 
-std::string stamp_sender(boost::json::object& message, std::string_view sender_name) {
-  message["name"] = sender_name;
-  return boost::json::serialize(message);
+std::string stamp_sender(const RelayRequest& request, std::string_view sender_name) {
+  auto owned = serialize_member("name", sender_name);
+  std::vector<std::string_view> dropped{"name"};
+  if (request.chat_text) {
+    dropped.push_back("text");
+    owned.push_back(',');
+    owned.append(serialize_member("text", *request.chat_text));
+  }
+  return rebuild_object(request.raw, request.members, dropped, owned);
 }
 
 } // namespace switchboard::protocol

@@ -3,12 +3,14 @@
 // knowledge of who is online (the router decides whether a target exists).
 
 #include "protocol/error_code.hpp"
+#include "protocol/object_members.hpp"
 
-#include <boost/json/object.hpp>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace switchboard::protocol {
 
@@ -25,11 +27,15 @@ struct RegisterRequest {
 
 // Anything that is relayed to other users: chat, offers, answers, candidates, unknown types.
 struct RelayRequest {
-  boost::json::object message;
-  // A copy of message["type"]: stamping may move the object's storage.
   std::string type;
   // Empty means "no target": broadcast to the room.
   std::string target;
+  // The message as received and its top-level members. `raw` points into the text given to
+  // parse_inbound and is valid only as long as that text is.
+  std::string_view raw;
+  std::vector<MemberSpan> members;
+  // For chat: the text with markup removed, which replaces "text".
+  std::optional<std::string> chat_text;
 };
 
 struct Rejection {
@@ -45,7 +51,8 @@ Inbound parse_inbound(std::string_view text, const InboundLimits& limits);
 // True for the types only the server may send (a client sending them could forge a user list).
 bool is_reserved_type(std::string_view type);
 
-// Sets "name" to the sender's registered name (overwriting any claim) and serializes.
-std::string stamp_sender(boost::json::object& message, std::string_view sender_name);
+// The message to forward: the original bytes, except that "name" is the sender's registered
+// name (any claimed "name" is removed) and chat "text" is the cleaned text.
+std::string stamp_sender(const RelayRequest& request, std::string_view sender_name);
 
 } // namespace switchboard::protocol

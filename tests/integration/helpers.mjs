@@ -1,0 +1,14 @@
+// One import for the test files. The pieces live in small modules by job:
+//   server-process.mjs  start/stop the binary, read its memory use
+//   ws-client.mjs       protocol client with an inbox, register, user list and error helpers
+//   raw-websocket.mjs   hand-rolled WebSocket for slow readers, silent peers, broken frames
+//   raw-http.mjs        byte-exact HTTP requests (paths no client library would send)
+//   web-root.mjs        temporary web roots
+//   timeouts.mjs        every wait bound, scalable for slow (sanitizer) builds
+
+export * from './server-process.mjs';
+export * from './ws-client.mjs';
+export * from './raw-websocket.mjs';
+export * from './raw-http.mjs';
+export * from './web-root.mjs';
+export * from './timeouts.mjs';

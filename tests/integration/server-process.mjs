@@ -1,0 +1,165 @@
+// Starts the switchboard binary on a free port and stops it again. The port comes from the
+// server's own `event=listening` log line (port 0 lets the kernel pick one, so test files never
+// collide); nothing here sleeps to "give the server time".
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { makeWebRoot } from './web-root.mjs';
+import { WAIT_MS, scaled } from './timeouts.mjs';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The binary under test: $SWITCHBOARD_BIN, else the release build in this checkout. */
+export const SERVER_BINARY =
+  process.env.SWITCHBOARD_BIN ?? path.join(REPO_ROOT, 'build/release/switchboard');
+
+// Teardown first asks politely (SIGTERM) so that LeakSanitizer gets to run at exit in sanitizer
+// builds; a server that has not exited by then is killed.
+const GRACEFUL_STOP_MS = scaled(5_000);
+// Enough of the log to explain a failure without letting a chatty server eat the test's memory.
+const KEPT_LOG_LINES = 5_000;
+// Sanitizer reports go to stderr; any such line fails the test that owned the server.
+const SANITIZER_REPORT = /(Address|Leak|Thread|Memory|UndefinedBehavior)Sanitizer|runtime error:/;
+const SANITIZER_CONTEXT_LINES = 60;
+
+// A crashed test runner must not leave servers behind: kill (by PID) whatever is still running.
+const runningChildren = new Set();
+process.on('exit', () => {
+  for (const child of runningChildren) {
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+let sanitizerBuildCache;
+/** Whether the binary carries ASan/TSan instrumentation (its allocator changes what RSS means). */
+export function isSanitizerBuild() {
+  sanitizerBuildCache ??= (() => {
+    const image = fs.readFileSync(SERVER_BINARY);
+    return ['__asan_init', '__tsan_init', '__msan_init'].some((symbol) => image.includes(symbol));
+  })();
+  return sanitizerBuildCache;
+}
+
+/** Reads `VmRSS` / `VmHWM` (peak RSS) of a live process, in bytes. */
+export function readMemory(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
+  return { rss: kib('VmRSS'), peakRss: kib('VmHWM') };
+}
+
+/** `promise`'s value, or null if `ms` pass first (the timer is cleared either way). */
+async function raceTimer(promise, ms) {
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Starts the server on 127.0.0.1 with a kernel-chosen port.
+ * @param {string[]} extraArgs flags after `--port 0 --bind 127.0.0.1 --web-root DIR`
+ * @param {{ webRoot?: string, env?: object }} options without webRoot a temp root with an
+ *   index.html is made and removed on stop()
+ */
+export async function startServer(extraArgs = [], { webRoot, env } = {}) {
+  if (!fs.existsSync(SERVER_BINARY)) {
+    throw new Error(`no server binary at ${SERVER_BINARY}: build it or set SWITCHBOARD_BIN`);
+  }
+  const ownWebRoot = webRoot ? null : makeWebRoot();
+  const args = ['--port', '0', '--bind', '127.0.0.1', '--web-root', webRoot ?? ownWebRoot.dir];
+  args.push(...extraArgs);
+  const proc = spawn(SERVER_BINARY, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  runningChildren.add(proc);
+
+  const stderrLines = [];
+  const sanitizerLines = [];
+  let contextLeft = 0;
+  const exited = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => {
+      runningChildren.delete(proc);
+      resolve({ code, signal });
+    });
+  });
+  proc.on('error', () => {}); // reported through `exited` / the startup failure below
+  proc.stdout.resume(); // the server logs to stderr; never let stdout fill its pipe
+  const stderr = readline.createInterface({ input: proc.stderr });
+  const stderrDone = new Promise((resolve) => stderr.on('close', resolve));
+
+  const listening = new Promise((resolve, reject) => {
+    stderr.on('line', (line) => {
+      stderrLines.push(line);
+      if (stderrLines.length > KEPT_LOG_LINES) stderrLines.shift();
+      if (SANITIZER_REPORT.test(line)) contextLeft = SANITIZER_CONTEXT_LINES;
+      if (contextLeft > 0) {
+        sanitizerLines.push(line);
+        contextLeft -= 1;
+      }
+      if (line.includes('event=listening')) {
+        const port = Number(/\bport=(\d+)/.exec(line)?.[1]);
+        if (port > 0) resolve(port);
+        else reject(new Error(`listening line without a port: ${line}`));
+      }
+    });
+    exited.then(({ code, signal }) =>
+      reject(new Error(`server exited (code ${code}, signal ${signal}) before listening`)),
+    );
+    setTimeout(() => reject(new Error(`no event=listening within ${WAIT_MS} ms`)), WAIT_MS).unref();
+  });
+
+  let port;
+  try {
+    port = await listening;
+  } catch (error) {
+    proc.kill('SIGKILL');
+    await exited;
+    ownWebRoot?.remove();
+    throw new Error(
+      `${error.message}\nargs: ${args.join(' ')}\nstderr:\n${stderrLines.join('\n')}`,
+    );
+  }
+
+  let stopped = false;
+  return {
+    port,
+    pid: proc.pid,
+    proc,
+    args,
+    url: `ws://127.0.0.1:${port}`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    stderrLines,
+    exited,
+    /** Resolves with {code, signal} once the process has exited, or null after `ms`. */
+    exitWithin: (ms) => raceTimer(exited, ms),
+    /** SIGTERM, then SIGKILL if needed; throws if the server printed a sanitizer report. */
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        if (!(await raceTimer(exited, GRACEFUL_STOP_MS))) proc.kill('SIGKILL');
+      }
+      await exited;
+      await stderrDone;
+      ownWebRoot?.remove();
+      if (sanitizerLines.length > 0) {
+        throw new Error(`the server printed a sanitizer report:\n${sanitizerLines.join('\n')}`);
+      }
+    },
+  };
+}
