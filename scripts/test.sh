@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine and runs every test: format check, unit and integration
-# tests on the release build, then both again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# tests on the release build, then both again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# then under ThreadSanitizer (the server runs one event loop on several threads).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -9,6 +10,9 @@ scripts/setup.sh
 echo "== format check"
 mapfile -t sources < <(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 2>/dev/null || find src tests -name '*.[ch]pp')
 clang-format --dry-run --Werror "${sources[@]}"
+
+# The join test holds 10,000 client sockets in one process.
+ulimit -n "$(ulimit -Hn)"
 
 run_suite() {
   local flavour=$1
@@ -24,5 +28,8 @@ run_suite() {
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite release
-run_suite asan
+# Sanitizers make every operation several times slower; a smaller crowd still covers the path.
+SWITCHBOARD_JOIN_USERS=2000 run_suite asan
+export TSAN_OPTIONS=second_deadlock_stack=1
+SWITCHBOARD_JOIN_USERS=500 SWITCHBOARD_TIMEOUT_SCALE=3 run_suite tsan
 echo "== all tests passed"

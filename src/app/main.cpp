@@ -5,12 +5,29 @@
 #include "net/server.hpp"
 
 #include <exception>
+#include <sys/resource.h>
+
+namespace {
+
+// Every connection is a file descriptor: use all the process may have (the soft limit is often
+// 1024 while the hard limit is far higher).
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == limit.rlim_max) return;
+  const auto previous = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+    switchboard::log::info("open-file-limit", {{"from", previous}, {"to", limit.rlim_cur}});
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   int exit_code = 0;
   auto config = switchboard::parse_command_line(argc, argv, exit_code);
   if (!config) return exit_code;
   switchboard::log::set_level(config->log_level);
+  raise_open_file_limit();
   try {
     switchboard::Server server(*config);
     return server.run();

@@ -41,8 +41,10 @@ std::optional<std::string> room_for_target(std::string_view target) {
   const auto [path, query] = split_target(target);
   std::optional<std::string> room;
   if (path == "/" || path == "/ws") {
-    room = query_param(query, "room");
-    if (!room) return std::string(default_room);
+    const auto raw = find_query_param(query, "room");
+    if (!raw) return std::string(default_room);
+    // A malformed value is an invalid room, never silently the default one.
+    room = decode_query_value(*raw);
   } else if (path.starts_with("/room/")) {
     room = percent_decode(path.substr(6));
   } else {

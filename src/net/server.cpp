@@ -42,10 +42,12 @@ Server::Server(Config config)
 
 int Server::run() {
   const auto threads = worker_count(config_.threads);
-  log::info("listening", {{"address", listener_->local_endpoint().address().to_string()},
-                          {"port", port()},
-                          {"threads", threads},
-                          {"web_root", context_.web_root.string()}});
+  // Written at any --log-level: tools and tests read the port from it.
+  log::write(LogLevel::info, "listening",
+             {{"address", listener_->local_endpoint().address().to_string()},
+              {"port", port()},
+              {"threads", threads},
+              {"web_root", context_.web_root.string()}});
   listener_->run();
   wait_for_signal();
 

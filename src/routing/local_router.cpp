@@ -74,8 +74,11 @@ RouterStats LocalRouter::stats() const {
 void LocalRouter::shutdown() {
   std::lock_guard lock(mutex_);
   stopping_ = true;
-  for (auto& [name, room] : rooms_)
+  for (auto& [name, room] : rooms_) {
     room->timer.cancel();
+    // No flush will run now: let rooms that empty out be erased.
+    room->flush_scheduled = false;
+  }
 }
 
 void LocalRouter::schedule_flush(const std::shared_ptr<Room>& room) {

@@ -11,11 +11,21 @@ const MemberInfo* RoomPresence::find(std::string_view name) const {
   return it == members_.end() ? nullptr : &it->second.info;
 }
 
-std::string RoomPresence::free_name(std::string_view wanted) const {
+std::string RoomPresence::free_name(std::string_view wanted) {
   if (!members_.contains(wanted)) return std::string(wanted);
-  for (std::size_t suffix = 1;; ++suffix) {
-    auto candidate = std::string(wanted) + std::to_string(suffix);
-    if (!members_.contains(candidate)) return candidate;
+  // The first free suffix, as users expect; but a crowd all asking for one name must not make
+  // each join scan thousands of taken ones under the router lock, so past a few dozen the
+  // search resumes where the previous one for this name stopped.
+  constexpr std::size_t linear_suffixes = 64;
+  auto candidate = [&](std::size_t suffix) { return std::string(wanted) + std::to_string(suffix); };
+  for (std::size_t suffix = 1; suffix <= linear_suffixes; ++suffix)
+    if (auto name = candidate(suffix); !members_.contains(name)) return name;
+  auto& next = suffix_hints_[std::string(wanted)];
+  for (std::size_t suffix = std::max(next, linear_suffixes + 1);; ++suffix) {
+    if (auto name = candidate(suffix); !members_.contains(name)) {
+      next = suffix + 1;
+      return name;
+    }
   }
 }
 

@@ -32,8 +32,9 @@ public:
   bool contains(std::string_view name) const { return members_.contains(name); }
   const MemberInfo* find(std::string_view name) const;
 
-  // The wanted name if free, else the first free wanted1, wanted2, ...
-  std::string free_name(std::string_view wanted) const;
+  // The wanted name if free, else the first free wanted1, wanted2, ... (after 64 taken
+  // suffixes, the next free one after the last given out).
+  std::string free_name(std::string_view wanted);
   // `name` must be free.
   void add(const std::string& name, MemberInfo member);
   // False (and nothing changes) unless `name` is held by connection_id.
@@ -56,6 +57,8 @@ private:
   // Net change per name since the last update: +1 joined, -1 left. A join and a leave of the
   // same name within one interval cancel out.
   StringMap<int> pending_;
+  // Per wanted name, where the search for a free suffix resumes (see free_name).
+  StringMap<std::size_t> suffix_hints_;
   // Members added since the last update: each still needs its first full list.
   std::size_t awaiting_snapshots_ = 0;
 };

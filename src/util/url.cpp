@@ -36,19 +36,29 @@ std::optional<std::string> percent_decode(std::string_view text) {
   return out;
 }
 
-std::optional<std::string> query_param(std::string_view query, std::string_view key) {
+std::optional<std::string_view> find_query_param(std::string_view query, std::string_view key) {
   while (!query.empty()) {
     const auto amp = query.find('&');
     const auto pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     const auto eq = pair.find('=');
     if (pair.substr(0, eq) != key) continue;
-    std::string raw(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-    for (auto& c : raw)
-      if (c == '+') c = ' ';
-    return percent_decode(raw);
+    return eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
   }
   return std::nullopt;
+}
+
+std::optional<std::string> decode_query_value(std::string_view raw) {
+  std::string plus_decoded(raw);
+  for (auto& c : plus_decoded)
+    if (c == '+') c = ' ';
+  return percent_decode(plus_decoded);
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view key) {
+  const auto raw = find_query_param(query, key);
+  if (!raw) return std::nullopt;
+  return decode_query_value(*raw);
 }
 
 } // namespace switchboard

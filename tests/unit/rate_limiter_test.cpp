@@ -1,1 +1,71 @@
+#include "net/rate_limiter.hpp"
+
 #include <gtest/gtest.h>
+
+namespace switchboard {
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = RateLimiter::clock;
+
+// Rates and times are powers of two so that the double arithmetic is exact.
+const clock_type::time_point t0 = clock_type::time_point{} + 1000s;
+
+TEST(RateLimiter, BurstThenWait) {
+  RateLimiter limiter(4.0, 2.0, t0);
+  EXPECT_EQ(limiter.acquire(t0), clock_type::duration::zero());
+  EXPECT_EQ(limiter.acquire(t0), clock_type::duration::zero());
+  // The bucket is empty: one token takes 1/4 s at 4 per second.
+  EXPECT_EQ(limiter.acquire(t0), clock_type::duration(250ms));
+  // The next one waits behind it.
+  EXPECT_EQ(limiter.acquire(t0), clock_type::duration(500ms));
+}
+
+TEST(RateLimiter, WaitingTheAnsweredTimeKeepsTheRate) {
+  RateLimiter limiter(4.0, 1.0, t0);
+  ASSERT_EQ(limiter.acquire(t0), clock_type::duration::zero());
+  auto now = t0;
+  for (int i = 0; i < 8; ++i) {
+    const auto wait = limiter.acquire(now);
+    EXPECT_EQ(wait, clock_type::duration(250ms)) << "message " << i;
+    now += wait;
+  }
+  // Nine messages in two seconds: the steady rate is the configured one.
+  EXPECT_EQ(now - t0, clock_type::duration(2s));
+}
+
+TEST(RateLimiter, RefillsOverTime) {
+  RateLimiter limiter(4.0, 2.0, t0);
+  limiter.acquire(t0);
+  limiter.acquire(t0);
+  ASSERT_GT(limiter.acquire(t0), clock_type::duration::zero());
+  // That third token was borrowed; 1/4 s repays it, and 1/2 s more brings two new tokens.
+  const auto later = t0 + 750ms;
+  EXPECT_EQ(limiter.acquire(later), clock_type::duration::zero());
+  EXPECT_EQ(limiter.acquire(later), clock_type::duration::zero());
+  EXPECT_GT(limiter.acquire(later), clock_type::duration::zero());
+}
+
+TEST(RateLimiter, RefillIsCappedAtTheBurst) {
+  RateLimiter limiter(4.0, 2.0, t0);
+  // A long quiet spell does not bank more than the burst.
+  const auto later = t0 + 3600s;
+  EXPECT_EQ(limiter.acquire(later), clock_type::duration::zero());
+  EXPECT_EQ(limiter.acquire(later), clock_type::duration::zero());
+  EXPECT_EQ(limiter.acquire(later), clock_type::duration(250ms));
+}
+
+TEST(RateLimiter, ZeroRateDisables) {
+  RateLimiter limiter(0.0, 1.0, t0);
+  for (int i = 0; i < 10000; ++i)
+    ASSERT_EQ(limiter.acquire(t0), clock_type::duration::zero());
+}
+
+TEST(RateLimiter, NegativeRateDisables) {
+  RateLimiter limiter(-1.0, 1.0, t0);
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_EQ(limiter.acquire(t0), clock_type::duration::zero());
+}
+
+} // namespace
+} // namespace switchboard

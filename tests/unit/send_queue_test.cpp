@@ -1,1 +1,107 @@
+#include "net/send_queue.hpp"
+
 #include <gtest/gtest.h>
+#include <string>
+
+namespace switchboard {
+namespace {
+
+SharedText text_of_size(std::size_t n, char fill = 'x') {
+  return make_shared_text(std::string(n, fill));
+}
+
+TEST(SendQueue, StartsEmpty) {
+  SendQueue queue(10, 3);
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.size(), 0u);
+  EXPECT_EQ(queue.bytes(), 0u);
+}
+
+TEST(SendQueue, BoundedInBytes) {
+  SendQueue queue(10, 100);
+  EXPECT_TRUE(queue.push(text_of_size(4)));
+  EXPECT_TRUE(queue.push(text_of_size(4)));
+  EXPECT_EQ(queue.bytes(), 8u);
+  // 8 + 3 > 10: refused, and nothing changes.
+  EXPECT_FALSE(queue.push(text_of_size(3)));
+  EXPECT_EQ(queue.size(), 2u);
+  EXPECT_EQ(queue.bytes(), 8u);
+  // Exactly at the limit fits.
+  EXPECT_TRUE(queue.push(text_of_size(2)));
+  EXPECT_EQ(queue.bytes(), 10u);
+  EXPECT_FALSE(queue.push(text_of_size(1)));
+  EXPECT_EQ(queue.size(), 3u);
+}
+
+TEST(SendQueue, BoundedInCount) {
+  SendQueue queue(1000, 2);
+  EXPECT_TRUE(queue.push(text_of_size(1)));
+  EXPECT_TRUE(queue.push(text_of_size(1)));
+  EXPECT_FALSE(queue.push(text_of_size(1)));
+  EXPECT_FALSE(queue.push(text_of_size(0)));
+  EXPECT_EQ(queue.size(), 2u);
+  EXPECT_EQ(queue.bytes(), 2u);
+}
+
+TEST(SendQueue, EmptyQueueAcceptsOneOversizedMessage) {
+  SendQueue queue(10, 5);
+  EXPECT_TRUE(queue.push(text_of_size(100)));
+  EXPECT_EQ(queue.bytes(), 100u);
+  // But nothing after it until it is gone.
+  EXPECT_FALSE(queue.push(text_of_size(1)));
+  EXPECT_EQ(queue.size(), 1u);
+  queue.pop();
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.bytes(), 0u);
+  EXPECT_TRUE(queue.push(text_of_size(1)));
+}
+
+TEST(SendQueue, FifoAndPopReleasesBytes) {
+  SendQueue queue(100, 10);
+  const auto a = text_of_size(3, 'a');
+  const auto b = text_of_size(5, 'b');
+  ASSERT_TRUE(queue.push(a));
+  ASSERT_TRUE(queue.push(b));
+  // The very buffer pushed: shared, never copied.
+  EXPECT_EQ(queue.front(), a);
+  queue.pop();
+  EXPECT_EQ(queue.bytes(), 5u);
+  EXPECT_EQ(queue.front(), b);
+  queue.pop();
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.bytes(), 0u);
+}
+
+TEST(SendQueue, PopFreesRoomForMore) {
+  SendQueue queue(10, 2);
+  ASSERT_TRUE(queue.push(text_of_size(5)));
+  ASSERT_TRUE(queue.push(text_of_size(5)));
+  EXPECT_FALSE(queue.push(text_of_size(5)));
+  queue.pop();
+  EXPECT_TRUE(queue.push(text_of_size(5)));
+}
+
+TEST(SendQueue, ClearResetsEverything) {
+  SendQueue queue(10, 2);
+  ASSERT_TRUE(queue.push(text_of_size(6)));
+  ASSERT_TRUE(queue.push(text_of_size(4)));
+  queue.clear();
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.size(), 0u);
+  EXPECT_EQ(queue.bytes(), 0u);
+  EXPECT_TRUE(queue.push(text_of_size(6)));
+  EXPECT_TRUE(queue.push(text_of_size(4)));
+}
+
+TEST(SendQueue, OneBufferSharedByManyQueues) {
+  const auto message = text_of_size(50);
+  SendQueue first(100, 10);
+  SendQueue second(100, 10);
+  ASSERT_TRUE(first.push(message));
+  ASSERT_TRUE(second.push(message));
+  EXPECT_EQ(first.front().get(), second.front().get());
+  EXPECT_EQ(message.use_count(), 3);
+}
+
+} // namespace
+} // namespace switchboard

@@ -1,0 +1,80 @@
+#pragma once
+// Helpers shared by the unit tests: a Peer that records what it is given, JSON parsing of
+// recorded messages, and readable printing of error codes in assertion messages.
+
+#include "protocol/error_code.hpp"
+#include "routing/peer.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace switchboard::protocol {
+
+// gtest finds this by ADL: failures print "name-empty" instead of an enum's integer.
+inline void PrintTo(ErrorCode code, std::ostream* os) {
+  *os << code_string(code);
+}
+
+} // namespace switchboard::protocol
+
+namespace switchboard::test {
+
+// Records every delivered message. Thread-safe like the Peer contract requires.
+class RecordingPeer final : public Peer {
+public:
+  void deliver(SharedText message) override {
+    std::lock_guard lock(mutex_);
+    messages_.push_back(std::move(message));
+  }
+
+  std::vector<SharedText> messages() const {
+    std::lock_guard lock(mutex_);
+    return messages_;
+  }
+
+  std::size_t count() const {
+    std::lock_guard lock(mutex_);
+    return messages_.size();
+  }
+
+  // Every recorded message parsed as JSON (a message that is not JSON fails the parse: throws).
+  std::vector<boost::json::value> json() const {
+    std::vector<boost::json::value> out;
+    for (const auto& message : messages())
+      out.push_back(boost::json::parse(*message));
+    return out;
+  }
+
+  void clear() {
+    std::lock_guard lock(mutex_);
+    messages_.clear();
+  }
+
+private:
+  mutable std::mutex mutex_;
+  std::vector<SharedText> messages_;
+};
+
+// The JSON array of strings {"users":[...]}, {"names":[...]} as a vector.
+inline std::vector<std::string> string_list(const boost::json::value& array) {
+  std::vector<std::string> out;
+  for (const auto& item : array.as_array())
+    out.emplace_back(item.as_string());
+  return out;
+}
+
+inline std::size_t count_occurrences(std::string_view haystack, std::string_view needle) {
+  std::size_t count = 0;
+  for (auto pos = haystack.find(needle); pos != std::string_view::npos;
+       pos = haystack.find(needle, pos + needle.size()))
+    ++count;
+  return count;
+}
+
+} // namespace switchboard::test
