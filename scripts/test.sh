@@ -14,15 +14,22 @@ clang-format --dry-run --Werror "${sources[@]}"
 # The join test holds 10,000 client sockets in one process.
 ulimit -n "$(ulimit -Hn)"
 
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+passed=0
+
 run_suite() {
   local flavour=$1
   echo "== build ($flavour)"
   scripts/build.sh "$flavour" switchboard unit_tests
   echo "== unit tests ($flavour)"
-  "build/$flavour/tests/unit/unit_tests" --gtest_brief=1
+  "build/$flavour/tests/unit/unit_tests" --gtest_brief=1 | tee "$results/unit.txt"
+  passed=$((passed + $(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\./\1/p' "$results/unit.txt")))
   echo "== integration tests ($flavour)"
   SWITCHBOARD_BIN="$PWD/build/$flavour/switchboard" \
-    node --test --test-concurrency=1 --test-reporter=spec tests/integration/
+    node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$results/integration.tap" tests/integration/
+  passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/integration.tap")))
 }
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
@@ -32,4 +39,5 @@ run_suite release
 SWITCHBOARD_JOIN_USERS=2000 run_suite asan
 export TSAN_OPTIONS=second_deadlock_stack=1
 SWITCHBOARD_JOIN_USERS=500 SWITCHBOARD_TIMEOUT_SCALE=3 run_suite tsan
-echo "== all tests passed"
+# Every suite above stops this script on its first failure, so reaching here means none failed.
+echo "all suites: $passed passed, 0 failed"
