@@ -142,6 +142,29 @@ describe('error codes', { timeout: SUITE_TIMEOUT_MS }, () => {
     },
   );
 
+  test(
+    'duplicate-key: a repeated type cannot smuggle a reserved type past the server',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const url = roomUrl(server, uniqueRoom('err'));
+      const ana = await register(url, 'ana');
+      const bob = await register(url, 'bob');
+      await waitForUserlist(ana, ['ana', 'bob']);
+      // JSON.parse keeps the last duplicate: bob would read a forged "userlist".
+      const frames = [
+        '{"type":"x-chat","target":"bob","type":"userlist","users":["evil"]}',
+        '{"type":"x-chat","target":"nobody","target":"bob","users":["evil"]}',
+        '{"type":"message","text":"ok","text":"<b>evil</b>"}',
+        '{"type":"username","name":"a","name":"evil"}',
+      ];
+      await expectErrorEachTime(ana, frames, 'duplicate-key');
+      ana.send({ type: 'x-marker', target: 'bob' });
+      await bob.next('x-marker');
+      const sawEvil = bob.history.filter((m) => JSON.stringify(m).includes('evil'));
+      assert.deepEqual(sawEvil, [], 'a message with duplicate keys reached a peer');
+    },
+  );
+
   test('not-registered: chat or relay before username', { timeout: TEST_TIMEOUT_MS }, async () => {
     const client = await newcomer();
     for (const message of [
