@@ -35,7 +35,8 @@ Server::Server(Config config)
       router_(ioc_.get_executor(), config_.limits.presence_interval, config_.limits.max_room_users),
       context_{config_, router_, connections_, canonical_web_root(config_.web_root),
                std::chrono::steady_clock::now()},
-      signals_(ioc_, SIGINT, SIGTERM), shutdown_deadline_(ioc_) {
+      control_(net::make_strand(ioc_)), signals_(control_, SIGINT, SIGTERM),
+      shutdown_deadline_(control_) {
   const net::ip::tcp::endpoint endpoint{net::ip::make_address(config_.bind_address), config_.port};
   listener_ = std::make_shared<Listener>(ioc_, endpoint, context_);
 }
@@ -78,7 +79,7 @@ void Server::begin_shutdown() {
   shutting_down_ = true;
   listener_->stop();
   router_.shutdown();
-  connections_.on_drained([this] { net::post(ioc_, [this] { on_drained(); }); });
+  connections_.on_drained([this] { net::post(control_, [this] { on_drained(); }); });
   connections_.shutdown_all();
   shutdown_deadline_.expires_after(config_.limits.shutdown_timeout);
   shutdown_deadline_.async_wait([this](boost::system::error_code ec) {

@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <memory>
 
 namespace switchboard {
@@ -38,6 +39,9 @@ private:
   LocalRouter router_;
   ServerContext context_;
   std::shared_ptr<Listener> listener_;
+  // Signals, the shutdown deadline and the drained notice all run on this strand, so shutdown
+  // steps never overlap (a drained notice racing the signal handler left a wait armed).
+  boost::asio::strand<boost::asio::io_context::executor_type> control_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer shutdown_deadline_;
   bool shutting_down_ = false;

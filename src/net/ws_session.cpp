@@ -86,6 +86,13 @@ void WsSession::start(Request request) {
       return;
     }
     log::info("connect", {{"conn", self->id_}, {"remote", self->remote_}, {"room", self->room_}});
+    self->open_ = true;
+    if (self->closing_) {
+      // Shutdown began during the handshake: now there is a WebSocket to say goodbye on.
+      self->closing_ = false;
+      return self->close(websocket::close_code::going_away, "server shutting down",
+                         self->context_.config.limits.shutdown_timeout);
+    }
     self->ws_.text(true);
     self->enqueue(make_shared_text(protocol::make_id_message(self->id_)));
     net::co_spawn(self->ws_.get_executor(), self->read_loop(), net::detached);
@@ -213,8 +220,11 @@ void WsSession::shutdown() {
 }
 
 void WsSession::abort() {
-  net::post(ws_.get_executor(),
-            [self = shared_from_this()] { beast::get_lowest_layer(self->ws_).close(); });
+  net::post(ws_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
+}
+
+void WsSession::close_socket() {
+  beast::get_lowest_layer(ws_).close();
 }
 
 void WsSession::enqueue(SharedText message) {
@@ -248,6 +258,8 @@ void WsSession::close(websocket::close_code code, std::string_view reason,
                       std::chrono::steady_clock::duration grace) {
   if (closing_) return;
   closing_ = true;
+  // Mid-handshake there is no WebSocket to close yet: the accept handler sees closing_.
+  if (!open_) return;
   // Gone for everyone else from now on: targets get unknown-target, the room a user-left,
   // even while a client that does not read holds the close handshake up.
   leave_room();
@@ -255,7 +267,7 @@ void WsSession::close(websocket::close_code code, std::string_view reason,
   throttle_timer_.cancel();
   close_timer_.expires_after(grace);
   close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec) beast::get_lowest_layer(self->ws_).close();
+    if (!ec) self->close_socket();
   });
   ws_.async_close(websocket::close_reason(code, reason),
                   [self = shared_from_this()](beast::error_code) { self->close_timer_.cancel(); });

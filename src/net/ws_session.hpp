@@ -51,6 +51,8 @@ private:
   void close(boost::beast::websocket::close_code code, std::string_view reason,
              std::chrono::steady_clock::duration grace);
   void leave_room();
+  // Cuts the TCP connection at once; pending operations complete with operation_aborted.
+  void close_socket();
 
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   ServerContext& context_;
@@ -63,6 +65,8 @@ private:
 
   SendQueue queue_;
   bool writing_ = false;
+  // The WebSocket handshake has completed.
+  bool open_ = false;
   bool closing_ = false;
   RateLimiter rate_limiter_;
   boost::asio::steady_timer throttle_timer_;
