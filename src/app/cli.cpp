@@ -1,5 +1,7 @@
 #include "app/cli.hpp"
 
+#include "config/ice_server.hpp"
+
 #include <CLI/CLI.hpp>
 #include <map>
 
@@ -27,12 +29,21 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                                                {"warn", LogLevel::warn},
                                                {"error", LogLevel::error}};
   app.add_option("-l,--log-level", config.log_level, "debug, info, warn or error")
-      ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case))
+      ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case).description(""))
+      ->type_name("LEVEL")
       ->envname("SWITCHBOARD_LOG_LEVEL")
       ->default_str("info");
   app.add_option("--threads", config.threads, "Worker threads; 0 = one per core")
       ->envname("SWITCHBOARD_THREADS")
       ->capture_default_str();
+
+  std::vector<std::string> ice_servers;
+  app.add_option("--ice-server", ice_servers,
+                 "STUN/TURN server for clients, repeatable: URL or URL,USERNAME,CREDENTIAL\n"
+                 "(e.g. stun:stun.example.org:3478, turn:turn.example.org:3478,alice,secret)")
+      ->envname("SWITCHBOARD_ICE_SERVERS")
+      ->delimiter(' ')
+      ->group("WebRTC");
 
   auto* lim = "Limits";
   app.add_option("--max-message-size", limits.max_message_size,
@@ -118,6 +129,16 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   } catch (const CLI::ParseError& e) {
     exit_code = app.exit(e);
     return std::nullopt;
+  }
+  for (const auto& spec : ice_servers) {
+    auto server = parse_ice_server(spec);
+    if (!server) {
+      std::fprintf(stderr, "--ice-server %s: expected stun:|turn:URL[,USERNAME,CREDENTIAL]\n",
+                   spec.c_str());
+      exit_code = 2;
+      return std::nullopt;
+    }
+    config.ice_servers.push_back(std::move(*server));
   }
   limits.idle_timeout = std::chrono::seconds(idle);
   limits.handshake_timeout = std::chrono::seconds(handshake);

@@ -53,6 +53,13 @@ struct Limits {
   }
 };
 
+// A STUN or TURN server handed to clients in the "config" message (RTCIceServer).
+struct IceServer {
+  std::string url;
+  std::string username;
+  std::string credential;
+};
+
 struct Config {
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 6503;
@@ -60,6 +67,9 @@ struct Config {
   LogLevel log_level = LogLevel::info;
   // Worker threads running the event loop; 0 means one per core.
   unsigned threads = 0;
+  // Sent to every client right after "id". Empty (the default) works between peers that can
+  // reach each other directly, e.g. on one LAN.
+  std::vector<IceServer> ice_servers;
   Limits limits;
 };
 

@@ -1,6 +1,7 @@
 #include "net/server.hpp"
 
 #include "log/log.hpp"
+#include "protocol/outbound.hpp"
 
 #include <boost/asio/post.hpp>
 #include <csignal>
@@ -33,8 +34,12 @@ std::filesystem::path canonical_web_root(const std::string& web_root) {
 Server::Server(Config config)
     : config_(std::move(config)), ioc_(static_cast<int>(worker_count(config_.threads))),
       router_(ioc_.get_executor(), config_.limits.presence_interval, config_.limits.max_room_users),
-      context_{config_, router_, connections_, canonical_web_root(config_.web_root),
-               std::chrono::steady_clock::now()},
+      context_{config_,
+               router_,
+               connections_,
+               canonical_web_root(config_.web_root),
+               std::chrono::steady_clock::now(),
+               make_shared_text(protocol::make_config_message(config_.ice_servers))},
       control_(net::make_strand(ioc_)), signals_(control_, SIGINT, SIGTERM),
       shutdown_deadline_(control_) {
   const net::ip::tcp::endpoint endpoint{net::ip::make_address(config_.bind_address), config_.port};

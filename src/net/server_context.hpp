@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "net/connection_tracker.hpp"
+#include "routing/peer.hpp"
 #include "routing/router.hpp"
 
 #include <chrono>
@@ -18,6 +19,8 @@ struct ServerContext {
   // Canonical path of --web-root.
   std::filesystem::path web_root;
   std::chrono::steady_clock::time_point started;
+  // The "config" message, serialized once: every client gets the same one.
+  SharedText config_message;
 };
 
 } // namespace switchboard

@@ -95,6 +95,7 @@ void WsSession::start(Request request) {
     }
     self->ws_.text(true);
     self->enqueue(make_shared_text(protocol::make_id_message(self->id_)));
+    self->enqueue(self->context_.config_message);
     net::co_spawn(self->ws_.get_executor(), self->read_loop(), net::detached);
   });
 }

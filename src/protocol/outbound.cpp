@@ -21,6 +21,18 @@ std::string make_id_message(std::uint64_t connection_id) {
   return boost::json::serialize(boost::json::object{{"type", "id"}, {"id", connection_id}});
 }
 
+std::string make_config_message(const std::vector<IceServer>& ice_servers) {
+  boost::json::array servers;
+  for (const auto& server : ice_servers) {
+    boost::json::object entry{{"urls", server.url}};
+    if (!server.username.empty()) entry["username"] = server.username;
+    if (!server.credential.empty()) entry["credential"] = server.credential;
+    servers.emplace_back(std::move(entry));
+  }
+  return boost::json::serialize(
+      boost::json::object{{"type", "config"}, {"iceServers", std::move(servers)}});
+}
+
 std::string make_userlist(const std::vector<std::string>& sorted_names) {
   return boost::json::serialize(
       boost::json::object{{"type", "userlist"}, {"users", to_array(sorted_names)}});

@@ -126,3 +126,38 @@ describe('connecting', { timeout: SUITE_TIMEOUT_MS }, () => {
     },
   );
 });
+
+describe('config message', { timeout: SUITE_TIMEOUT_MS }, () => {
+  afterEach(terminateAllClients);
+
+  test('follows "id" and lists the --ice-server flags as RTCIceServer entries', async (t) => {
+    const server = await startServer([
+      '--ice-server',
+      'stun:stun.example.org:3478',
+      '--ice-server',
+      'turn:turn.example.org:3478?transport=tcp,alice,s3cret',
+    ]);
+    t.after(() => server.stop());
+    const client = await connect(`${server.url}/`);
+    assert.equal((await client.next(() => true)).type, 'id');
+    const config = await client.next(() => true);
+    assert.deepEqual(config, {
+      type: 'config',
+      iceServers: [
+        { urls: 'stun:stun.example.org:3478' },
+        { urls: 'turn:turn.example.org:3478?transport=tcp', username: 'alice', credential: 's3cret' },
+      ],
+    });
+  });
+
+  test('is an empty list without --ice-server', async (t) => {
+    const server = await startServer();
+    t.after(() => server.stop());
+    const client = await connect(`${server.url}/`);
+    assert.deepEqual(await client.next('config'), { type: 'config', iceServers: [] });
+  });
+
+  test('a malformed --ice-server stops the server with an error', async () => {
+    await assert.rejects(startServer(['--ice-server', 'http://example.org']), /exited/);
+  });
+});
