@@ -32,6 +32,11 @@ run_suite() {
   passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/integration.tap")))
 }
 
+echo "== browser client unit tests (node --test, no browser)"
+node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$results/client.tap" tests/client/
+passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/client.tap")))
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite release

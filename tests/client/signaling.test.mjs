@@ -1,0 +1,228 @@
+import { test, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Signaling,
+  SignalingState,
+  backoffDelay,
+  signalingUrl,
+  nameProblem,
+} from '../../web/js/signaling.js';
+import { FakeWebSocket, FakeTimers } from './fakes.mjs';
+
+let timers;
+beforeEach(() => {
+  FakeWebSocket.all = [];
+  timers = new FakeTimers();
+});
+
+function make(options = {}) {
+  return new Signaling({
+    url: 'ws://127.0.0.1:8080/?room=lobby',
+    WebSocketImpl: FakeWebSocket,
+    timers,
+    random: () => 0.5, // no jitter: exact delays
+    ...options,
+  });
+}
+
+/** Opens the current socket and plays the server's greeting up to a confirmed name. */
+function register(sig, name = 'ana', { config = [] } = {}) {
+  const ws = FakeWebSocket.last();
+  ws.serverOpen();
+  ws.serverSend({ type: 'id', id: 7 });
+  ws.serverSend({ type: 'config', iceServers: config });
+  ws.serverSend({ type: 'userlist', users: [name, 'bob'] });
+  return ws;
+}
+
+test('url: same origin, ws or wss by page scheme, room from the page URL', () => {
+  assert.equal(
+    signalingUrl({ protocol: 'http:', host: '127.0.0.1:8080', search: '?room=team%201' }),
+    'ws://127.0.0.1:8080/?room=team%201',
+  );
+  assert.equal(
+    signalingUrl({ protocol: 'https:', host: 'sb.example', search: '' }),
+    'wss://sb.example/',
+  );
+});
+
+test('backoff doubles from the base, is capped, and jitters by ±25%', () => {
+  const mid = { baseMs: 500, capMs: 8000, random: () => 0.5 };
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 10].map((a) => backoffDelay(a, mid)),
+    [500, 1000, 2000, 4000, 8000, 8000, 8000],
+  );
+  assert.equal(backoffDelay(0, { ...mid, random: () => 0 }), 375);
+  assert.equal(backoffDelay(1, { ...mid, random: () => 0.999999 }), 1250);
+  assert.ok(
+    backoffDelay(50, { ...mid, random: () => 0.999999 }) <= 8000,
+    'jitter never passes the cap',
+  );
+});
+
+test('name rules mirror the server', () => {
+  assert.equal(nameProblem('ana'), null);
+  assert.equal(nameProblem('Ünïcode ok'), null);
+  assert.match(nameProblem(''), /Enter/);
+  assert.match(nameProblem(' ana'), /spaces/);
+  assert.match(nameProblem('a'.repeat(33)), /32/);
+  assert.match(nameProblem('<b>'), /Not allowed/);
+  assert.match(nameProblem('a\u0007'), /Not allowed/);
+});
+
+test('sends username after id, remembers config, registers on the user list', () => {
+  const sig = make();
+  const states = [];
+  const registered = [];
+  sig.on('state', (s) => states.push(s));
+  sig.on('registered', (r) => registered.push(r));
+  sig.connect('ana');
+  const ice = [{ urls: 'stun:127.0.0.1:3478' }];
+  const ws = register(sig, 'ana', { config: ice });
+  assert.equal(ws.url, 'ws://127.0.0.1:8080/?room=lobby');
+  assert.deepEqual(ws.sent, [{ type: 'username', name: 'ana' }]);
+  assert.deepEqual(sig.iceServers, ice);
+  assert.deepEqual(states, ['connecting', 'open', 'registered']);
+  assert.deepEqual(registered, [{ name: 'ana', requested: null }]);
+  assert.equal(sig.name, 'ana');
+});
+
+test('a taken name: the server-assigned name is adopted and reported', () => {
+  const sig = make();
+  const registered = [];
+  sig.on('registered', (r) => registered.push(r));
+  sig.connect('ana');
+  const ws = FakeWebSocket.last();
+  ws.serverOpen();
+  ws.serverSend({ type: 'id', id: 1 });
+  ws.serverSend({ type: 'rejectusername', name: 'ana1', requested: 'ana' });
+  assert.equal(sig.name, 'ana1');
+  assert.deepEqual(registered, [{ name: 'ana1', requested: 'ana' }]);
+});
+
+test('a refused name: register-failed, and connect() retries on the same socket', () => {
+  const sig = make();
+  const failures = [];
+  sig.on('register-failed', (e) => failures.push(e.code));
+  sig.connect('a<b');
+  const ws = FakeWebSocket.last();
+  ws.serverOpen();
+  ws.serverSend({ type: 'id', id: 1 });
+  ws.serverSend({ type: 'error', code: 'name-invalid', message: 'x', request: 'username' });
+  assert.deepEqual(failures, ['name-invalid']);
+  assert.equal(sig.state, SignalingState.OPEN);
+  sig.connect('ab');
+  assert.deepEqual(ws.sent.at(-1), { type: 'username', name: 'ab' });
+  assert.equal(FakeWebSocket.all.length, 1);
+});
+
+test('every server message is delivered as a "message" event', () => {
+  const sig = make();
+  const seen = [];
+  sig.on('message', (m) => seen.push(m.type));
+  sig.connect('ana');
+  const ws = register(sig);
+  ws.serverSend({ type: 'video-offer', name: 'bob', sdp: {} });
+  ws.serverSend('not json');
+  ws.serverSend({ no: 'type' });
+  assert.deepEqual(seen, ['id', 'config', 'userlist', 'video-offer']);
+});
+
+test('while not registered, send() queues and flushes in order after registering', () => {
+  const sig = make();
+  sig.connect('ana');
+  assert.equal(sig.send({ type: 'message', text: 'one' }), 'queued');
+  assert.equal(sig.send({ type: 'message', text: 'two' }), 'queued');
+  assert.equal(sig.queued, 2);
+  const ws = register(sig);
+  assert.deepEqual(
+    ws.sent.map((m) => m.text ?? m.type),
+    ['username', 'one', 'two'],
+  );
+  assert.equal(sig.send({ type: 'message', text: 'three' }), 'sent');
+  assert.equal(sig.queued, 0);
+});
+
+test('a full queue refuses and reports, never drops silently', () => {
+  const sig = make({ maxQueue: 2 });
+  const dropped = [];
+  sig.on('dropped', (msg, why) => dropped.push([msg.text, why]));
+  sig.connect('ana');
+  sig.send({ type: 'message', text: 'a' });
+  sig.send({ type: 'message', text: 'b' });
+  assert.equal(sig.send({ type: 'message', text: 'c' }), 'dropped');
+  assert.deepEqual(dropped, [['c', 'queue-full']]);
+});
+
+test('reconnects with capped exponential backoff and re-registers the same name', () => {
+  const sig = make({ baseDelayMs: 100, maxDelayMs: 400 });
+  sig.on('state', () => {});
+  sig.connect('ana');
+  register(sig);
+  FakeWebSocket.last().serverClose(1006);
+  assert.equal(sig.state, SignalingState.RECONNECTING);
+  const delays = [];
+  for (let i = 0; i < 4; i += 1) {
+    delays.push(sig.retryInMs);
+    const before = FakeWebSocket.all.length;
+    timers.advance(sig.retryInMs - 1);
+    assert.equal(FakeWebSocket.all.length, before, 'not before the delay');
+    timers.advance(1);
+    assert.equal(FakeWebSocket.all.length, before + 1);
+    FakeWebSocket.last().serverClose(1006); // the server is still down
+  }
+  assert.deepEqual(delays, [100, 200, 400, 400]);
+  timers.advance(sig.retryInMs);
+  const ws = register(sig, 'ana');
+  assert.deepEqual(ws.sent, [{ type: 'username', name: 'ana' }]);
+  assert.equal(sig.state, SignalingState.REGISTERED);
+  assert.equal(sig.attempt, 0, 'backoff resets after a registration');
+});
+
+test('after a rejectusername, reconnects re-register the assigned name', () => {
+  const sig = make();
+  sig.connect('ana');
+  const ws = FakeWebSocket.last();
+  ws.serverOpen();
+  ws.serverSend({ type: 'id', id: 1 });
+  ws.serverSend({ type: 'rejectusername', name: 'ana1', requested: 'ana' });
+  ws.serverClose(1001);
+  timers.advance(sig.retryInMs);
+  const again = FakeWebSocket.last();
+  again.serverOpen();
+  again.serverSend({ type: 'id', id: 2 });
+  assert.deepEqual(again.sent, [{ type: 'username', name: 'ana1' }]);
+});
+
+test('messages sent while the server is down go out after the reconnect', () => {
+  const sig = make();
+  sig.connect('ana');
+  register(sig);
+  FakeWebSocket.last().serverClose(1006);
+  assert.equal(sig.send({ type: 'hang-up', target: 'bob' }), 'queued');
+  timers.advance(sig.retryInMs);
+  const ws = register(sig);
+  assert.deepEqual(ws.sent, [
+    { type: 'username', name: 'ana' },
+    { type: 'hang-up', target: 'bob' },
+  ]);
+});
+
+test('reconnectNow skips the wait; close stops retrying and reports the queue', () => {
+  const sig = make();
+  const dropped = [];
+  sig.on('dropped', (m, why) => dropped.push(why));
+  sig.connect('ana');
+  register(sig);
+  FakeWebSocket.last().serverClose(1006);
+  sig.reconnectNow();
+  assert.equal(FakeWebSocket.all.length, 2);
+  assert.equal(sig.state, SignalingState.CONNECTING);
+  sig.send({ type: 'message', text: 'x' });
+  sig.close();
+  assert.equal(sig.state, SignalingState.CLOSED);
+  assert.deepEqual(dropped, ['closed']);
+  timers.advance(60_000);
+  assert.equal(FakeWebSocket.all.length, 2);
+  assert.equal(sig.send({ type: 'message', text: 'y' }), 'dropped');
+});
