@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine and runs every test: format check, unit and integration
-# tests on the release build, then both again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# then under ThreadSanitizer (the server runs one event loop on several threads).
+# tests on the release build, browser end-to-end tests (Chromium) against it, then unit and
+# integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer and under
+# ThreadSanitizer (the server runs one event loop on several threads).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-[ -d node_modules/ws ] || npm ci --no-audit --no-fund --loglevel=error
+[ -d node_modules/ws ] && [ -d node_modules/playwright-core ] ||
+  npm ci --no-audit --no-fund --loglevel=error
 
 echo "== format check"
 mapfile -t sources < <(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 2>/dev/null || find src tests -name '*.[ch]pp')
@@ -40,6 +42,11 @@ passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/client.tap"))
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite release
+echo "== end-to-end tests (Chromium, loopback-only network namespace, release build)"
+SWITCHBOARD_BIN="$PWD/build/release/switchboard" scripts/e2e.sh \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$results/e2e.tap" tests/e2e/
+passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/e2e.tap")))
 # Sanitizers make every operation several times slower; a smaller crowd still covers the path.
 SWITCHBOARD_JOIN_USERS=2000 run_suite asan
 export TSAN_OPTIONS=second_deadlock_stack=1
