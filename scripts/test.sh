@@ -10,7 +10,7 @@ scripts/setup.sh
   npm ci --no-audit --no-fund --loglevel=error
 
 echo "== format check"
-mapfile -t sources < <(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 2>/dev/null || find src tests -name '*.[ch]pp')
+mapfile -t sources < <(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'tools/*.cpp' 'tools/*.hpp' 2>/dev/null || find src tests tools -name '*.[ch]pp')
 clang-format --dry-run --Werror "${sources[@]}"
 
 # The join test holds 10,000 client sockets in one process.
@@ -42,6 +42,13 @@ passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/client.tap"))
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite release
+echo "== load generator smoke test (every switchboard-bench mode, small counts)"
+scripts/build.sh release switchboard-bench
+SWITCHBOARD_BIN="$PWD/build/release/switchboard" \
+  SWITCHBOARD_BENCH_BIN="$PWD/build/release/tools/bench/switchboard-bench" \
+  node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$results/bench.tap" tests/bench/
+passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/bench.tap")))
 echo "== end-to-end tests (Chromium, loopback-only network namespace, release build)"
 SWITCHBOARD_BIN="$PWD/build/release/switchboard" scripts/e2e.sh \
   --test-reporter=spec --test-reporter-destination=stdout \

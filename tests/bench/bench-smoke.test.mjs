@@ -1,0 +1,142 @@
+// Smoke test of switchboard-bench: every mode runs for a second or two, with small counts,
+// against the real server on an ephemeral loopback port, and its final JSON line must report
+// a clean run: nothing lost, duplicated or failed, every tracked message received. Nothing
+// here is timed: speed belongs to the benchmarks (docs/bench.md), not to tests.
+//
+//   SWITCHBOARD_BIN        the server (default build/release/switchboard)
+//   SWITCHBOARD_BENCH_BIN  the bench (default build/release/tools/bench/switchboard-bench)
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { startServer } from '../integration/server-process.mjs';
+import { TEST_TIMEOUT_MS, SUITE_TIMEOUT_MS, scaled } from '../integration/timeouts.mjs';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BENCH_BINARY =
+  process.env.SWITCHBOARD_BENCH_BIN ??
+  path.join(REPO_ROOT, 'build/release/tools/bench/switchboard-bench');
+// The bench's own bound on each wait; generous for sanitizer builds of either side.
+const BENCH_TIMEOUT_S = String(Math.round(scaled(20)));
+const SANITIZER_REPORT = /(Address|Leak|Thread|Memory|UndefinedBehavior)Sanitizer|runtime error:/;
+
+/** Runs the bench to completion; resolves with its exit status, stdout, stderr. */
+function runBench(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BENCH_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // The bench bounds itself (--duration, --timeout); this only catches a hung process.
+    const killer = setTimeout(() => child.kill('SIGKILL'), TEST_TIMEOUT_MS - scaled(5_000));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** The final one-line JSON summary, after the human-readable lines. */
+function summaryOf(run) {
+  const lines = run.stdout.trim().split('\n');
+  const last = lines.at(-1);
+  assert.ok(last?.startsWith('{'), `no JSON summary; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  return JSON.parse(last);
+}
+
+function assertClean(run, summary) {
+  const context = `\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+  assert.doesNotMatch(run.stderr, SANITIZER_REPORT, `the bench printed a sanitizer report${context}`);
+  assert.equal(summary.errors, 0, `errors ${JSON.stringify(summary.error_kinds)}${context}`);
+  assert.equal(summary.lost, 0, `lost${context}`);
+  assert.equal(summary.duplicates, 0, `duplicates${context}`);
+  assert.equal(summary.received, summary.sent, `received != sent${context}`);
+  assert.equal(summary.connected, summary.clients, `not every client connected${context}`);
+  assert.equal(summary.ok, true, context);
+  assert.equal(run.code, 0, `exit status${context}`);
+}
+
+describe('switchboard-bench smoke', { timeout: SUITE_TIMEOUT_MS }, () => {
+  let server;
+
+  before(async () => {
+    assert.ok(fs.existsSync(BENCH_BINARY), `no bench at ${BENCH_BINARY}: build switchboard-bench`);
+    server = await startServer(['--max-msg-rate', '0', '--log-level', 'warn']);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  const bench = async (mode, extra) => {
+    const run = await runBench([
+      '--url', `${server.url}/`, '--mode', mode, '--server-pid', String(server.pid),
+      '--timeout', BENCH_TIMEOUT_S, ...extra,
+    ]);
+    const summary = summaryOf(run);
+    assertClean(run, summary);
+    assert.equal(summary.mode, mode);
+    assert.equal(typeof summary.server_cpu_s, 'number', 'the server CPU time is reported');
+    assert.ok(['server', 'generator', 'neither'].includes(summary.bottleneck), summary.bottleneck);
+    return summary;
+  };
+
+  test('relay: closed loop between pairs', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const s = await bench('relay', ['--pairs', '4', '--window', '8', '--duration', '1']);
+    assert.equal(s.clients, 8);
+    assert.ok(s.sent > 0 && s.msgs_per_s > 0);
+    assert.equal(s.latency_us.count, s.received);
+  });
+
+  test('relay on two threads', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const s = await bench('relay', ['--pairs', '4', '--threads', '2', '--duration', '1']);
+    assert.equal(s.threads, 2);
+    assert.ok(s.sent > 0);
+  });
+
+  test('rate: open loop at a fixed rate', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const s = await bench('rate', ['--clients', '10', '--rate', '2000', '--duration', '1']);
+    assert.equal(s.sent, 2000, 'exactly rate x duration messages');
+    assert.equal(s.schedule_lag_us.count, 2000);
+    assert.equal(typeof s.on_schedule, 'boolean');
+  });
+
+  test('conns: open, register, hold, verify, close', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const s = await bench('conns', ['--clients', '200', '--hold', '0.5']);
+    assert.equal(s.registered, 200);
+    assert.equal(s.sent, 200, 'every held connection carried one message');
+    assert.ok(s.server_rss.held > 0 && typeof s.rss_per_conn === 'number');
+  });
+
+  test('conns from two processes and two source addresses', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const s = await bench('conns', [
+      '--clients', '200', '--processes', '2', '--source-addrs', '2', '--hold', '0',
+    ]);
+    assert.equal(s.processes, 2);
+    assert.equal(s.registered, 200);
+  });
+
+  test('join: everyone sees the whole room', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const s = await bench('join', ['--clients', '100']);
+    assert.equal(s.complete, 100);
+    assert.ok(s.presence_frames >= 100);
+  });
+
+  test('call: full call setups', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const s = await bench('call', ['--pairs', '4', '--duration', '1', '--candidates', '10']);
+    assert.ok(s.calls > 0);
+    assert.equal(s.setup_ms.count, s.calls);
+    assert.equal(s.sent % 23, 0, 'offer, answer, 10 + 10 candidates and hang-up per call');
+  });
+
+  test('refuses a host that is not loopback', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const run = await runBench(['--url', 'ws://192.0.2.1:6503/', '--mode', 'relay']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /not a loopback address/);
+    assert.equal(run.stdout, '');
+  });
+});

@@ -1,0 +1,51 @@
+#pragma once
+// Command line -> Options. Every count and time is bounded, so every run ends by itself.
+
+#include "bench/target_url.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace switchboard::bench {
+
+enum class Mode { relay, rate, conns, join, call };
+std::string_view mode_name(Mode mode);
+
+struct Options {
+  std::string url;
+  TargetUrl target;
+  Mode mode = Mode::relay;
+
+  std::uint64_t clients = 0;          // every mode: 2 x --pairs, or --clients
+  unsigned window = 16;               // relay: messages in flight per client
+  double rate = 10000;                // rate: messages/s, all clients together
+  double duration_s = 5;              // relay, rate, call: how long to send
+  double timeout_s = 30;              // bound on every wait that is not a fixed duration
+  double hold_s = 1;                  // conns: how long to hold every connection open
+  unsigned candidates = 10;           // call: ICE candidates each way per call
+  unsigned threads = 1;               // event loops (one io_context each) per process
+  unsigned processes = 0;             // generator processes; 0 = as many as the fd limit needs
+  unsigned source_addrs = 0;          // 127.0.0.x source addresses; 0 = as many as ports need
+  unsigned connect_concurrency = 256; // handshakes in progress at once, per process
+  int server_pid = 0;                 // for the server's CPU and RSS; 0 = unknown
+
+  // Set by a parent for the processes it starts (hidden flags).
+  int child_index = -1;
+  unsigned child_count = 0;
+  std::string run_id; // unique per run: keeps its rooms apart from anyone else's
+
+  bool is_child() const { return child_index >= 0; }
+  bool pair_traffic() const { return mode != Mode::join; }
+};
+
+// nullopt when the program should exit with `exit_code` (help, or a bad command line).
+std::optional<Options> parse_options(int argc, char** argv, int& exit_code);
+
+// The arguments a child process gets: the parent's own, plus its place in the fleet.
+std::vector<std::string> child_arguments(int argc, char** argv, unsigned index, unsigned count,
+                                         const std::string& run_id);
+
+} // namespace switchboard::bench

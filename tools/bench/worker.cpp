@@ -1,0 +1,77 @@
+#include "bench/worker.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace switchboard::bench {
+namespace net = boost::asio;
+
+Worker::Worker(const Options& options, const WorkerPlan& plan, unsigned index,
+               Clock::time_point epoch, PhaseReport report)
+    : options_(options), guard_(ioc_.get_executor()),
+      context_{ioc_,
+               net::ip::tcp::endpoint(options.target.address, options.target.port),
+               options.target.host_header,
+               stats_,
+               epoch,
+               FastRandom(0x9E3779B97F4A7C15ULL * (index + 1) ^
+                          static_cast<std::uint64_t>(epoch.time_since_epoch().count()))},
+      deadline_(ioc_), scenario_(make_scenario(context_, options, plan)),
+      report_(std::move(report)) {
+  stats_.threads = 1;
+}
+
+Worker::~Worker() {
+  stop();
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { ioc_.run(); });
+}
+
+void Worker::begin(Phase phase) {
+  net::post(ioc_, [this, phase] { run_phase(phase); });
+}
+
+void Worker::interrupt() {
+  net::post(ioc_, [this] { scenario_->interrupt(); });
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  net::post(ioc_, [this] {
+    deadline_.cancel();
+    guard_.reset();
+    // Whatever is still pending (nothing, after a finish phase) is abandoned with the loop.
+    ioc_.stop();
+  });
+  thread_.join();
+}
+
+Clock::duration Worker::phase_limit(Phase phase) const {
+  double seconds = options_.timeout_s;
+  const bool timed =
+      options_.mode == Mode::relay || options_.mode == Mode::rate || options_.mode == Mode::call;
+  if (phase == Phase::measure && timed) seconds += options_.duration_s;
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+void Worker::run_phase(Phase phase) {
+  open_phase_ = phase;
+  deadline_.expires_after(phase_limit(phase));
+  deadline_.async_wait([this, phase](const boost::system::error_code& ec) {
+    if (ec || open_phase_ != phase) return;
+    scenario_->on_deadline(phase);
+    end_phase(phase);
+  });
+  scenario_->begin(phase, [this, phase] { end_phase(phase); });
+}
+
+void Worker::end_phase(Phase phase) {
+  if (open_phase_ != phase) return;
+  open_phase_.reset();
+  deadline_.cancel();
+  if (phase == Phase::finish) scenario_->fold_stats();
+  report_(phase);
+}
+
+} // namespace switchboard::bench

@@ -1,0 +1,50 @@
+#pragma once
+// What every client of one worker shares. A worker is one thread with one io_context; nothing
+// here is touched by any other thread, so nothing here is locked.
+
+#include "bench/run_stats.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace switchboard::bench {
+
+using Clock = std::chrono::steady_clock;
+
+// xorshift64*: WebSocket mask keys need to vary, not to be secret, on a loopback benchmark.
+class FastRandom {
+public:
+  explicit FastRandom(std::uint64_t seed) : state_(seed | 1) {}
+  std::uint32_t next32() {
+    state_ ^= state_ >> 12;
+    state_ ^= state_ << 25;
+    state_ ^= state_ >> 27;
+    return static_cast<std::uint32_t>((state_ * 0x2545F4914F6CDD1DULL) >> 32);
+  }
+
+private:
+  std::uint64_t state_;
+};
+
+struct WorkerContext {
+  boost::asio::io_context& ioc;
+  boost::asio::ip::tcp::endpoint server;
+  std::string host_header;
+  RunStats& stats;
+  Clock::time_point epoch; // "ts" fields count nanoseconds from here
+  FastRandom random;
+  // One read buffer for every client of the worker: a client keeps only the unfinished tail
+  // of what it read, so 20,000 idle connections do not hold 20,000 buffers.
+  std::vector<char> scratch = std::vector<char>(256 * 1024);
+
+  std::uint64_t ns_since_epoch(Clock::time_point t) const {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t - epoch).count());
+  }
+};
+
+} // namespace switchboard::bench
