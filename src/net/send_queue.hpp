@@ -2,11 +2,17 @@
 // The outbound queue of one connection, bounded in bytes and in messages. Not thread-safe: it
 // lives on its session's strand. Entries are shared buffers: a message broadcast to a thousand
 // users is stored once.
+//
+// Messages stay queued (and counted against the bounds) until the write that carries them has
+// completed: a batch being written is the first `n` entries, read with at(), then pop(n).
+//
+// A vector with a moving head rather than std::deque: an empty deque still holds ~1 KiB of
+// blocks, and most connections are idle with an empty queue.
 
 #include "routing/peer.hpp"
 
 #include <cstddef>
-#include <deque>
+#include <vector>
 
 namespace switchboard {
 
@@ -19,34 +25,60 @@ public:
   // connection. An empty queue accepts any one message, however large, so an oversized user
   // list can still reach a client that keeps up.
   bool push(SharedText message) {
-    if (!items_.empty() &&
-        (items_.size() >= max_messages_ || bytes_ + message->size() > max_bytes_))
+    if (!empty() && (size() >= max_messages_ || bytes_ + message->size() > max_bytes_))
       return false;
     bytes_ += message->size();
     items_.push_back(std::move(message));
     return true;
   }
 
-  bool empty() const { return items_.empty(); }
-  std::size_t size() const { return items_.size(); }
+  bool empty() const { return head_ == items_.size(); }
+  std::size_t size() const { return items_.size() - head_; }
   std::size_t bytes() const { return bytes_; }
-  const SharedText& front() const { return items_.front(); }
+  const SharedText& front() const { return items_[head_]; }
+  // The i-th message from the front.
+  const SharedText& at(std::size_t i) const { return items_[head_ + i]; }
 
-  void pop() {
-    bytes_ -= items_.front()->size();
-    items_.pop_front();
+  void pop(std::size_t count = 1) {
+    for (std::size_t i = 0; i < count; ++i) {
+      bytes_ -= items_[head_]->size();
+      items_[head_++].reset();
+    }
+    if (empty()) {
+      clear();
+    } else if (head_ >= compact_after && head_ * 2 >= items_.size()) {
+      // Amortized O(1): each entry is moved at most once per time the head passes it.
+      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+
+  // Drops every message after the first `keep`.
+  void truncate(std::size_t keep) {
+    if (keep >= size()) return;
+    for (std::size_t i = head_ + keep; i < items_.size(); ++i)
+      bytes_ -= items_[i]->size();
+    items_.resize(head_ + keep);
+    if (empty()) clear();
   }
 
   void clear() {
     items_.clear();
+    head_ = 0;
     bytes_ = 0;
+    // A burst may have grown the vector; an idle connection should not keep that memory.
+    if (items_.capacity() > keep_capacity) items_.shrink_to_fit();
   }
 
 private:
+  static constexpr std::size_t compact_after = 32;
+  static constexpr std::size_t keep_capacity = 64;
+
   std::size_t max_bytes_;
   std::size_t max_messages_;
   std::size_t bytes_ = 0;
-  std::deque<SharedText> items_;
+  std::size_t head_ = 0;
+  std::vector<SharedText> items_;
 };
 
 } // namespace switchboard

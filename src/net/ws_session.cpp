@@ -5,11 +5,8 @@
 #include "protocol/outbound.hpp"
 #include "routing/router.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <algorithm>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/error.hpp>
 
@@ -42,19 +39,23 @@ bool offers_subprotocol(const WsSession::Request& request, std::string_view want
 constexpr std::size_t discard_chunk = 64 * 1024;
 // A client past its queue limit is not reading; it gets this long to take the close frame.
 constexpr auto overflow_close_grace = std::chrono::seconds(2);
-// Scratch buffers above this are released after use, so idle connections stay small.
-constexpr std::size_t idle_buffer_capacity = 16 * 1024;
+// The first read of each message asks for this much: a trickle-ICE candidate (~300 bytes)
+// arrives in one read, and an idle connection's buffer stays this small.
+constexpr std::size_t first_read_budget = 512;
+// Messages per gathered write: 2 pieces each (header, payload), within Linux's IOV_MAX (1024).
+constexpr std::size_t max_batch_messages = 256;
+// Frame headers kept for the next write once the queue is empty.
+constexpr std::size_t idle_frame_headers = 4;
 
 } // namespace
 
 WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context, ConnectionSlot slot,
                      std::uint64_t id, std::string room, std::string remote)
-    : ws_(std::move(stream)), context_(context), slot_(std::move(slot)), id_(id),
+    : ws_(stream.release_socket()), context_(context), slot_(std::move(slot)), id_(id),
       room_(std::move(room)), remote_(std::move(remote)),
       queue_(context.config.limits.max_queue_bytes, context.config.limits.max_queue_messages),
       rate_limiter_(context.config.limits.max_msg_rate, context.config.limits.msg_burst,
                     std::chrono::steady_clock::now()),
-      throttle_timer_(ws_.get_executor()), close_timer_(ws_.get_executor()),
       opened_at_(std::chrono::steady_clock::now()) {}
 
 WsSession::~WsSession() {
@@ -65,7 +66,6 @@ WsSession::~WsSession() {
 void WsSession::start(Request request) {
   const auto& limits = context_.config.limits;
   // The WebSocket layer runs its own handshake, idle and keepalive-ping timers.
-  beast::get_lowest_layer(ws_).expires_never();
   ws_.set_option(websocket::stream_base::timeout{limits.handshake_timeout, limits.idle_timeout,
                                                  /*keep_alive_pings=*/true});
   // Message size is enforced by read_loop (which can answer with an error and carry on).
@@ -93,65 +93,81 @@ void WsSession::start(Request request) {
       return self->close(websocket::close_code::going_away, "server shutting down",
                          self->context_.config.limits.shutdown_timeout);
     }
-    self->ws_.text(true);
     self->enqueue(make_shared_text(protocol::make_id_message(self->id_)));
     self->enqueue(self->context_.config_message);
-    net::co_spawn(self->ws_.get_executor(), self->read_loop(), net::detached);
+    self->read_next_message();
   });
 }
 
-net::awaitable<void> WsSession::read_loop() {
-  auto self = shared_from_this();
-  const std::size_t max_message = context_.config.limits.max_message_size;
-  const std::size_t discard_limit = context_.config.limits.frame_discard_limit();
-  beast::flat_buffer buffer;
-  beast::error_code ec;
-  auto token = net::redirect_error(net::use_awaitable, ec);
-
-  while (!ec) {
-    if (const auto wait = rate_limiter_.acquire(std::chrono::steady_clock::now());
-        wait > wait.zero()) {
-      throttle_timer_.expires_after(wait);
-      co_await throttle_timer_.async_wait(token);
-      if (ec || closing_) break;
-    }
-
-    buffer.clear();
-    bool oversize = false;
-    std::size_t message_bytes = 0;
-    do {
-      // Read at most one byte past the limit: enough to know the message is too large
-      // without ever buffering it.
-      const std::size_t budget = oversize ? discard_chunk : max_message + 1 - buffer.size();
-      message_bytes += co_await ws_.async_read_some(buffer, budget, token);
-      if (ec || message_bytes > discard_limit) break;
-      if (oversize) {
-        buffer.clear();
-      } else if (buffer.size() > max_message) {
-        oversize = true;
-        buffer.clear();
-      }
-    } while (!ws_.is_message_done());
-    if (ec) break;
-    if (message_bytes > discard_limit) {
-      // Our own close rather than Beast's read_message_max: Beast 1.81 tears the socket down
-      // after one drain read, and a client still sending gets a reset instead of the 1009.
-      close(websocket::close_code::too_big, "message too big",
-            context_.config.limits.handshake_timeout);
-      break;
-    }
-
-    if (!ws_.got_text()) {
-      send_error(protocol::ErrorCode::binary_unsupported);
-    } else if (oversize) {
-      send_error(protocol::ErrorCode::message_too_large);
-    } else {
-      const auto data = buffer.cdata();
-      handle_text({static_cast<const char*>(data.data()), data.size()});
-    }
-    if (buffer.capacity() > idle_buffer_capacity) buffer.shrink_to_fit();
+// The read side is a chain of callbacks rather than a coroutine: an idle connection then holds
+// only the pending read, not also a coroutine frame (~1 KiB each at 20,000 connections).
+void WsSession::read_next_message() {
+  if (const auto wait = rate_limiter_.acquire(std::chrono::steady_clock::now());
+      wait > wait.zero()) {
+    if (!throttle_timer_) throttle_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
+    throttle_timer_->expires_after(wait);
+    throttle_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->closing_) return self->end_reading(ec);
+      // The token this message waited for is ours now: acquiring again would take another.
+      self->start_message();
+    });
+    return;
   }
+  start_message();
+}
 
+void WsSession::start_message() {
+  read_buffer_.clear();
+  oversize_ = false;
+  message_bytes_ = 0;
+  read_more();
+}
+
+void WsSession::read_more() {
+  const std::size_t max_message = context_.config.limits.max_message_size;
+  // Read at most one byte past the limit: enough to know the message is too large without
+  // ever buffering it. The first read of a message asks for little, so that a connection
+  // waiting for its next message holds a small buffer; a candidate fits in it whole.
+  std::size_t budget = oversize_ ? discard_chunk : max_message + 1 - read_buffer_.size();
+  if (read_buffer_.size() == 0 && !oversize_) budget = std::min(budget, first_read_budget);
+  ws_.async_read_some(read_buffer_, budget,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                        self->on_read(ec, bytes);
+                      });
+}
+
+void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
+  if (ec) return end_reading(ec);
+  const auto& limits = context_.config.limits;
+  message_bytes_ += bytes;
+  if (message_bytes_ > limits.frame_discard_limit()) {
+    // Our own close rather than Beast's read_message_max: Beast 1.81 tears the socket down
+    // after one drain read, and a client still sending gets a reset instead of the 1009.
+    close(websocket::close_code::too_big, "message too big", limits.handshake_timeout);
+    return end_reading({});
+  }
+  if (oversize_) {
+    read_buffer_.clear();
+  } else if (read_buffer_.size() > limits.max_message_size) {
+    oversize_ = true;
+    read_buffer_.clear();
+  }
+  if (!ws_.is_message_done()) return read_more();
+
+  if (!ws_.got_text()) {
+    send_error(protocol::ErrorCode::binary_unsupported);
+  } else if (oversize_) {
+    send_error(protocol::ErrorCode::message_too_large);
+  } else {
+    const auto data = read_buffer_.cdata();
+    handle_text({static_cast<const char*>(data.data()), data.size()});
+  }
+  // A big message grew the buffer: give it back rather than keep it while idle.
+  if (read_buffer_.capacity() > first_read_budget) read_buffer_ = beast::flat_buffer();
+  read_next_message();
+}
+
+void WsSession::end_reading(beast::error_code ec) {
   const bool clean = !ec || ec == websocket::error::closed || ec == net::error::operation_aborted;
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
@@ -243,16 +259,34 @@ void WsSession::enqueue(SharedText message) {
 
 void WsSession::write_next() {
   writing_ = true;
-  // The handler owns the message: close() may clear the queue while this write is in flight.
-  auto message = queue_.front();
-  ws_.async_write(net::buffer(*message),
-                  [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
-                    self->writing_ = false;
-                    // On error the read loop fails too and ends the session.
-                    if (ec || self->closing_) return;
-                    self->queue_.pop();
-                    if (!self->queue_.empty()) self->write_next();
-                  });
+  // Everything queued goes out in one gathered write (the kernel caps one at IOV_MAX pieces;
+  // Asio loops past that).
+  in_flight_ = std::min(queue_.size(), max_batch_messages);
+  frame_headers_.resize(in_flight_);
+  SerialWriteStream<net::ip::tcp::socket>::Buffers buffers;
+  buffers.reserve(2 * in_flight_);
+  for (std::size_t i = 0; i < in_flight_; ++i) {
+    const auto& message = *queue_.at(i);
+    const auto header_size = write_text_frame_header(frame_headers_[i], message.size());
+    buffers.emplace_back(frame_headers_[i].data(), header_size);
+    buffers.emplace_back(message.data(), message.size());
+  }
+  ws_.next_layer().async_write_all(std::move(buffers),
+                                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                     self->writing_ = false;
+                                     // Written, or never will be: either way no longer ours to
+                                     // keep.
+                                     self->queue_.pop(self->in_flight_);
+                                     self->in_flight_ = 0;
+                                     // On error the read loop fails too and ends the session.
+                                     if (ec || self->closing_) return;
+                                     if (!self->queue_.empty()) return self->write_next();
+                                     // Idle again: give back what a burst grew.
+                                     if (self->frame_headers_.capacity() > idle_frame_headers) {
+                                       self->frame_headers_.clear();
+                                       self->frame_headers_.shrink_to_fit();
+                                     }
+                                   });
 }
 
 void WsSession::close(websocket::close_code code, std::string_view reason,
@@ -264,14 +298,16 @@ void WsSession::close(websocket::close_code code, std::string_view reason,
   // Gone for everyone else from now on: targets get unknown-target, the room a user-left,
   // even while a client that does not read holds the close handshake up.
   leave_room();
-  queue_.clear();
-  throttle_timer_.cancel();
-  close_timer_.expires_after(grace);
-  close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  // The messages a write in progress carries must live until it completes.
+  queue_.truncate(in_flight_);
+  if (throttle_timer_) throttle_timer_->cancel();
+  close_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
+  close_timer_->expires_after(grace);
+  close_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec) self->close_socket();
   });
   ws_.async_close(websocket::close_reason(code, reason),
-                  [self = shared_from_this()](beast::error_code) { self->close_timer_.cancel(); });
+                  [self = shared_from_this()](beast::error_code) { self->close_timer_->cancel(); });
 }
 
 void WsSession::leave_room() {

@@ -6,18 +6,22 @@
 #include "net/connection_tracker.hpp"
 #include "net/rate_limiter.hpp"
 #include "net/send_queue.hpp"
+#include "net/serial_write_stream.hpp"
 #include "net/server_context.hpp"
+#include "net/ws_frame.hpp"
 #include "protocol/error_code.hpp"
 #include "routing/peer.hpp"
 
-#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace switchboard {
 
@@ -39,12 +43,19 @@ public:
   void abort() override;
 
 private:
-  boost::asio::awaitable<void> read_loop();
+  // Reading: one message at a time, throttled by the rate limiter.
+  void read_next_message();
+  void start_message();
+  void read_more();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  // The read side is done (error, close, or our own close): log and leave the room.
+  void end_reading(boost::beast::error_code ec);
   void handle_text(std::string_view text);
   void send_error(protocol::ErrorCode code, std::string_view request_type = {},
                   std::string_view target = {});
 
   void enqueue(SharedText message);
+  // Writes the messages at the front of the queue, framed by us, in one gathered write.
   void write_next();
   // Sends a close frame (once); if the peer does not complete the close in time, the socket
   // is cut so that a stuck client cannot hold the session.
@@ -54,7 +65,9 @@ private:
   // Cuts the TCP connection at once; pending operations complete with operation_aborted.
   void close_socket();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // A plain socket under the gate: the WebSocket layer keeps the time limits itself, so
+  // tcp_stream's timers would only cost memory on every connection.
+  boost::beast::websocket::stream<SerialWriteStream<boost::asio::ip::tcp::socket>> ws_;
   ServerContext& context_;
   ConnectionSlot slot_;
   const std::uint64_t id_;
@@ -65,12 +78,24 @@ private:
 
   SendQueue queue_;
   bool writing_ = false;
+  // How many messages at the front of queue_ the write in progress carries, and their frame
+  // headers (kept alive until it completes).
+  std::size_t in_flight_ = 0;
+  std::vector<FrameHeader> frame_headers_;
   // The WebSocket handshake has completed.
   bool open_ = false;
   bool closing_ = false;
+  // The message being read: its bytes (when under the size limit), whether it is over the
+  // limit (and being discarded), and how many bytes it had so far.
+  boost::beast::flat_buffer read_buffer_;
+  bool oversize_ = false;
+  std::size_t message_bytes_ = 0;
+
   RateLimiter rate_limiter_;
-  boost::asio::steady_timer throttle_timer_;
-  boost::asio::steady_timer close_timer_;
+  // Made when first needed (120 bytes each): most connections are never throttled, and
+  // closing happens once.
+  std::unique_ptr<boost::asio::steady_timer> throttle_timer_;
+  std::unique_ptr<boost::asio::steady_timer> close_timer_;
   const std::chrono::steady_clock::time_point opened_at_;
 };
 

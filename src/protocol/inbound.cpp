@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include <cstddef>
+#include <span>
 
 namespace switchboard::protocol {
 namespace {
@@ -58,8 +60,12 @@ bool is_reserved_type(std::string_view type) {
 }
 
 Inbound parse_inbound(std::string_view text, const InboundLimits& limits) {
+  // The document lives only for this call: build it in a stack buffer (spilling to the heap
+  // for big messages) instead of a dozen heap allocations, and free it all at once.
+  alignas(std::max_align_t) unsigned char arena[4096];
+  boost::json::monotonic_resource resource(arena, sizeof arena);
   boost::system::error_code ec;
-  auto value = boost::json::parse(text, ec);
+  auto value = boost::json::parse(text, ec, &resource);
   if (ec) return Rejection{ErrorCode::invalid_json, {}};
   if (!value.is_object()) return Rejection{ErrorCode::not_object, {}};
   const auto& message = value.get_object();
@@ -89,13 +95,13 @@ Inbound parse_inbound(std::string_view text, const InboundLimits& limits) {
 }
 
 std::string stamp_sender(const RelayRequest& request, std::string_view sender_name) {
+  static constexpr std::array<std::string_view, 2> name_and_text{"name", "text"};
   auto owned = serialize_member("name", sender_name);
-  std::vector<std::string_view> dropped{"name"};
   if (request.chat_text) {
-    dropped.push_back("text");
     owned.push_back(',');
     owned.append(serialize_member("text", *request.chat_text));
   }
+  const auto dropped = std::span(name_and_text).first(request.chat_text ? 2 : 1);
   return rebuild_object(request.raw, request.members, dropped, owned);
 }
 

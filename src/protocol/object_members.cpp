@@ -1,8 +1,7 @@
 #include "protocol/object_members.hpp"
 
 #include <algorithm>
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
+#include <cstring>
 
 namespace switchboard::protocol {
 namespace {
@@ -34,12 +33,14 @@ public:
     if (peek() != '"') return false;
     ++pos_;
     while (!at_end()) {
+      // Most of a message is string contents (SDP, candidates): skip plain bytes in a tight
+      // loop and stop only at what can end or escape.
+      const auto plain_begin = pos_;
+      pos_ = find_quote_or_backslash(pos_);
+      if (out) out->append(text_.substr(plain_begin, pos_ - plain_begin));
+      if (at_end()) return false;
       const char c = text_[pos_++];
       if (c == '"') return true;
-      if (c != '\\') {
-        if (out) out->push_back(c);
-        continue;
-      }
       if (at_end()) return false;
       const char e = text_[pos_++];
       if (e == 'u') {
@@ -91,6 +92,17 @@ public:
   }
 
 private:
+  // The first '"' or '\\' at or after `from`, or the end. memchr is vectorized in glibc; a
+  // byte loop here was a quarter of the relay's parsing time.
+  std::size_t find_quote_or_backslash(std::size_t from) const {
+    const char* begin = text_.data() + from;
+    const std::size_t rest = text_.size() - from;
+    const void* quote = std::memchr(begin, '"', rest);
+    const std::size_t quote_at = quote ? static_cast<const char*>(quote) - begin : rest;
+    const void* backslash = std::memchr(begin, '\\', quote_at);
+    return from + (backslash ? static_cast<const char*>(backslash) - begin : quote_at);
+  }
+
   // Surrogate pairs in keys are not decoded: no key we look for contains one.
   static void append_utf8(std::string& out, char32_t cp) {
     if (cp < 0x80) {
@@ -115,6 +127,8 @@ std::optional<std::vector<MemberSpan>> top_level_members(std::string_view object
   Scanner scanner(object_text);
   if (!scanner.consume('{')) return std::nullopt;
   std::vector<MemberSpan> members;
+  // Signaling messages have a handful of members; one allocation covers them.
+  members.reserve(8);
   if (scanner.consume('}')) return members;
   do {
     scanner.skip_space();
@@ -130,8 +144,7 @@ std::optional<std::vector<MemberSpan>> top_level_members(std::string_view object
 }
 
 std::string rebuild_object(std::string_view object_text, const std::vector<MemberSpan>& members,
-                           const std::vector<std::string_view>& dropped,
-                           std::string_view appended) {
+                           std::span<const std::string_view> dropped, std::string_view appended) {
   std::string out;
   out.reserve(object_text.size() + appended.size() + 2);
   out.push_back('{');
@@ -148,10 +161,53 @@ std::string rebuild_object(std::string_view object_text, const std::vector<Membe
   return out;
 }
 
+void append_json_string(std::string& out, std::string_view value) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t plain_begin = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(value.substr(plain_begin, i - plain_begin));
+    plain_begin = i + 1;
+    switch (c) {
+    case '"':
+      out.append("\\\"");
+      break;
+    case '\\':
+      out.append("\\\\");
+      break;
+    case '\n':
+      out.append("\\n");
+      break;
+    case '\r':
+      out.append("\\r");
+      break;
+    case '\t':
+      out.append("\\t");
+      break;
+    case '\b':
+      out.append("\\b");
+      break;
+    case '\f':
+      out.append("\\f");
+      break;
+    default:
+      out.append("\\u00");
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0xF]);
+    }
+  }
+  out.append(value.substr(plain_begin));
+  out.push_back('"');
+}
+
 std::string serialize_member(std::string_view key, std::string_view string_value) {
-  std::string out = boost::json::serialize(boost::json::string(key));
+  std::string out;
+  out.reserve(key.size() + string_value.size() + 8);
+  append_json_string(out, key);
   out.push_back(':');
-  out.append(boost::json::serialize(boost::json::string(string_value)));
+  append_json_string(out, string_value);
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +30,11 @@ std::optional<std::vector<MemberSpan>> top_level_members(std::string_view object
 // copied byte for byte, and `appended` (already serialized `"key":value` pairs joined by
 // commas, or empty) goes last.
 std::string rebuild_object(std::string_view object_text, const std::vector<MemberSpan>& members,
-                           const std::vector<std::string_view>& dropped, std::string_view appended);
+                           std::span<const std::string_view> dropped, std::string_view appended);
+
+// Appends `value` as a JSON string: quoted, with '"', '\\' and control characters escaped, and
+// everything else (UTF-8 included) as it is, as JSON.stringify writes it.
+void append_json_string(std::string& out, std::string_view value);
 
 // `"key":<json string>` for appending.
 std::string serialize_member(std::string_view key, std::string_view string_value);

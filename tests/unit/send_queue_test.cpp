@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <string>
+#include <vector>
 
 namespace switchboard {
 namespace {
@@ -101,6 +102,63 @@ TEST(SendQueue, OneBufferSharedByManyQueues) {
   ASSERT_TRUE(second.push(message));
   EXPECT_EQ(first.front().get(), second.front().get());
   EXPECT_EQ(message.use_count(), 3);
+}
+
+TEST(SendQueue, AtIndexesFromTheFrontAndPopTakesSeveral) {
+  SendQueue queue(1000, 100);
+  std::vector<SharedText> pushed;
+  for (int i = 0; i < 5; ++i) {
+    pushed.push_back(text_of_size(static_cast<std::size_t>(i + 1), static_cast<char>('a' + i)));
+    ASSERT_TRUE(queue.push(pushed.back()));
+  }
+  for (std::size_t i = 0; i < 5; ++i)
+    EXPECT_EQ(queue.at(i), pushed[i]);
+  queue.pop(3); // the three a write carried
+  EXPECT_EQ(queue.size(), 2u);
+  EXPECT_EQ(queue.bytes(), 4u + 5u);
+  EXPECT_EQ(queue.front(), pushed[3]);
+  EXPECT_EQ(queue.at(1), pushed[4]);
+  // Popped messages are released, not kept alive by the queue.
+  EXPECT_EQ(pushed[0].use_count(), 1);
+}
+
+TEST(SendQueue, StaysFifoAcrossCompaction) {
+  // Interleaved pushes and pops move the head far past the compaction threshold.
+  SendQueue queue(1'000'000, 1000);
+  std::size_t next_pushed = 0;
+  std::size_t next_popped = 0;
+  for (int round = 0; round < 200; ++round) {
+    for (int i = 0; i < 3; ++i)
+      ASSERT_TRUE(queue.push(make_shared_text(std::to_string(next_pushed++))));
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_EQ(*queue.front(), std::to_string(next_popped++));
+      queue.pop();
+    }
+  }
+  EXPECT_EQ(queue.size(), next_pushed - next_popped);
+  while (!queue.empty()) {
+    ASSERT_EQ(*queue.front(), std::to_string(next_popped++));
+    queue.pop();
+  }
+  EXPECT_EQ(next_popped, next_pushed);
+  EXPECT_EQ(queue.bytes(), 0u);
+}
+
+TEST(SendQueue, TruncateKeepsTheFrontAndReleasesTheRest) {
+  SendQueue queue(1000, 100);
+  const auto in_flight = text_of_size(7, 'w');
+  ASSERT_TRUE(queue.push(in_flight));
+  ASSERT_TRUE(queue.push(text_of_size(11)));
+  ASSERT_TRUE(queue.push(text_of_size(13)));
+  queue.truncate(1);
+  EXPECT_EQ(queue.size(), 1u);
+  EXPECT_EQ(queue.bytes(), 7u);
+  EXPECT_EQ(queue.front(), in_flight);
+  queue.truncate(5); // more than it holds: nothing changes
+  EXPECT_EQ(queue.size(), 1u);
+  queue.truncate(0);
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.bytes(), 0u);
 }
 
 } // namespace

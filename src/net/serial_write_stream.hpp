@@ -1,0 +1,124 @@
+#pragma once
+// A stream layer with one write gate. Two writers share a WebSocket's socket: Beast, for the
+// handshake response and control frames (pong, keep-alive ping, close), and the session, which
+// frames its data messages itself and writes many of them with one system call (Beast writes
+// one message per call, and one sendmsg per small message is most of a relay's CPU). The gate
+// runs their writes one after another, each to completion, so frames never interleave.
+//
+// Not thread-safe: every call happens on the owning session's strand, which is also the
+// executor of the socket underneath.
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/role.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+#include <boost/system/error_code.hpp>
+#include <cstddef>
+#include <list>
+#include <utility>
+#include <vector>
+
+namespace switchboard {
+
+template <class NextLayer> class SerialWriteStream {
+public:
+  using executor_type = typename NextLayer::executor_type;
+  using next_layer_type = NextLayer;
+  using Buffers = std::vector<boost::asio::const_buffer>;
+
+  explicit SerialWriteStream(NextLayer&& next) : next_(std::move(next)) {}
+
+  executor_type get_executor() noexcept { return next_.get_executor(); }
+  NextLayer& next_layer() noexcept { return next_; }
+  const NextLayer& next_layer() const noexcept { return next_; }
+
+  template <class MutableBufferSequence, class ReadToken>
+  auto async_read_some(const MutableBufferSequence& buffers, ReadToken&& token) {
+    return next_.async_read_some(buffers, std::forward<ReadToken>(token));
+  }
+
+  // Beast's writes. Completes only when all of `buffers` is written, which a write_some may.
+  // A composed write that splits its data into several write_some calls (asio::async_write
+  // does past 64 KiB) may have other writes between its pieces; Beast writes only the
+  // handshake response and control frames here, each far smaller.
+  template <class ConstBufferSequence, class WriteToken>
+  auto async_write_some(const ConstBufferSequence& buffers, WriteToken&& token) {
+    return async_write_all(Buffers(boost::asio::buffer_sequence_begin(buffers),
+                                   boost::asio::buffer_sequence_end(buffers)),
+                           std::forward<WriteToken>(token));
+  }
+
+  // Writes all of `buffers` after every write submitted before it. The memory they point to
+  // must stay valid until the handler runs.
+  template <class WriteToken> auto async_write_all(Buffers buffers, WriteToken&& token) {
+    return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, Buffers pieces) {
+          submit(Write{std::move(pieces), Handler(std::move(handler))});
+        },
+        token, std::move(buffers));
+  }
+
+private:
+  using Handler = boost::asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
+  struct Write {
+    Buffers buffers;
+    Handler handler;
+  };
+
+  void submit(Write write) {
+    if (busy_) {
+      waiting_.push_back(std::move(write));
+      return;
+    }
+    start(std::move(write));
+  }
+
+  void start(Write write) {
+    busy_ = true;
+    in_flight_ = std::move(write.buffers);
+    // The handler travels with the operation (not in a member), so destroying pending work
+    // (an io_context torn down mid-write) destroys it too and leaves no reference cycle.
+    boost::asio::async_write(next_, in_flight_,
+                             [this, handler = std::move(write.handler)](
+                                 boost::system::error_code ec, std::size_t written) mutable {
+                               busy_ = false;
+                               // Start the next write before completing this one: its writer may
+                               // submit again.
+                               if (!waiting_.empty()) {
+                                 auto next = std::move(waiting_.front());
+                                 waiting_.pop_front();
+                                 start(std::move(next));
+                               }
+                               std::move(handler)(ec, written);
+                             });
+  }
+
+  NextLayer next_;
+  bool busy_ = false;
+  Buffers in_flight_;
+  // At most one write per writer waits here: each waits for its own to complete. A list, as
+  // the one container that never move-assigns its elements: Boost 1.81's
+  // any_completion_handler move assignment wraps the handler in itself and recurses forever.
+  // (And an empty std::deque allocates, with one of these per connection.)
+  std::list<Write> waiting_;
+};
+
+// Beast closes a WebSocket by tearing down the layer under it; ours has nothing of its own to
+// tear down. Found by argument-dependent lookup.
+template <class NextLayer>
+void teardown(boost::beast::role_type role, SerialWriteStream<NextLayer>& stream,
+              boost::system::error_code& ec) {
+  using boost::beast::websocket::teardown;
+  teardown(role, stream.next_layer(), ec);
+}
+
+template <class NextLayer, class TeardownHandler>
+void async_teardown(boost::beast::role_type role, SerialWriteStream<NextLayer>& stream,
+                    TeardownHandler&& handler) {
+  using boost::beast::websocket::async_teardown;
+  async_teardown(role, stream.next_layer(), std::forward<TeardownHandler>(handler));
+}
+
+} // namespace switchboard

@@ -1,0 +1,93 @@
+#include "net/serial_write_stream.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+namespace switchboard {
+namespace {
+
+namespace net = boost::asio;
+using net::ip::tcp;
+
+// A connected pair of loopback sockets: `writer` wrapped in the gate, `reader` plain.
+struct SocketPair {
+  net::io_context ioc;
+  tcp::socket reader{ioc};
+  SerialWriteStream<tcp::socket> writer{tcp::socket(ioc)};
+
+  SocketPair() {
+    tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    writer.next_layer().connect(acceptor.local_endpoint());
+    acceptor.accept(reader);
+  }
+};
+
+std::vector<net::const_buffer> pieces_of(const std::string& text, std::size_t piece) {
+  std::vector<net::const_buffer> out;
+  for (std::size_t at = 0; at < text.size(); at += piece)
+    out.emplace_back(text.data() + at, std::min(piece, text.size() - at));
+  return out;
+}
+
+// Writes far bigger than the socket buffer, so that each takes many partial writes, with a
+// small one between them as Beast writes a control frame: the bytes must arrive as unbroken
+// runs, in submission order, and each handler must see its whole size.
+TEST(SerialWriteStream, WritesNeverInterleaveAndCompleteInOrder) {
+  SocketPair pair;
+  const std::string first(3 << 20, 'a');
+  const std::string second(125, 'b'); // a control frame's largest payload
+  const std::string third(2 << 20, 'c');
+  std::vector<char> completed;
+  std::vector<std::size_t> written;
+  auto record = [&](char which) {
+    return [&, which](boost::system::error_code ec, std::size_t n) {
+      EXPECT_FALSE(ec) << ec.message();
+      completed.push_back(which);
+      written.push_back(n);
+    };
+  };
+  pair.writer.async_write_all(pieces_of(first, 4096), record('a'));
+  // As Beast writes: a composed write through async_write_some.
+  net::async_write(pair.writer, net::buffer(second), record('b'));
+  pair.writer.async_write_all(pieces_of(third, 100'000), record('c'));
+
+  std::string received(first.size() + second.size() + third.size(), '\0');
+  boost::system::error_code read_error;
+  net::async_read(pair.reader, net::buffer(received),
+                  [&](boost::system::error_code ec, std::size_t) { read_error = ec; });
+  pair.ioc.run();
+
+  EXPECT_FALSE(read_error) << read_error.message();
+  EXPECT_EQ(completed, (std::vector<char>{'a', 'b', 'c'}));
+  EXPECT_EQ(written, (std::vector<std::size_t>{first.size(), second.size(), third.size()}));
+  EXPECT_TRUE(received == first + second + third);
+}
+
+// When the connection fails, the write in progress and every waiting one complete with an
+// error: nothing is left hanging (a hung handler would keep its session alive forever).
+TEST(SerialWriteStream, EveryWaitingWriteCompletesWhenTheConnectionFails) {
+  SocketPair pair;
+  const std::string big(8 << 20, 'x');
+  int failed = 0;
+  int completed = 0;
+  auto count = [&](boost::system::error_code ec, std::size_t) {
+    ++completed;
+    if (ec) ++failed;
+  };
+  pair.writer.async_write_all(pieces_of(big, 65536), count);
+  pair.writer.async_write_all(pieces_of(big, 65536), count);
+  net::async_write(pair.writer, net::buffer(big), count);
+  // The reader never reads and goes away: the first write fails part way.
+  pair.reader.close();
+  pair.ioc.run();
+  EXPECT_EQ(completed, 3);
+  EXPECT_EQ(failed, 3);
+}
+
+} // namespace
+} // namespace switchboard
