@@ -254,7 +254,19 @@ void WsSession::enqueue(SharedText message) {
     close(websocket::close_code::policy_error, "send queue overflow", overflow_close_grace);
     return;
   }
-  if (!writing_) write_next();
+  if (writing_) return;
+  // Start the write from the back of the event loop's queue rather than now: deliveries
+  // already posted to this session (a burst from one sender, a broadcast) then join the same
+  // write instead of each costing a system call.
+  writing_ = true;
+  net::post(ws_.get_executor(), [self = shared_from_this()] {
+    // close() may have come first and emptied the queue; its close frame is Beast's to send.
+    if (self->closing_ || self->queue_.empty()) {
+      self->writing_ = false;
+      return;
+    }
+    self->write_next();
+  });
 }
 
 void WsSession::write_next() {
