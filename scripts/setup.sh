@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev   # Beast (HTTP/WebSocket), Asio (event loop), JSON
   libcli11-dev       # command-line flags with environment-variable fallbacks
   libgtest-dev libgmock-dev  # unit tests
+  libbenchmark-dev   # Google Benchmark: the hot-path micro-benchmarks (bench/micro)
   clang-format       # the CI format check
   iproute2 util-linux        # ip / unshare, for loopback-only test namespaces
 )

@@ -8,9 +8,12 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 [ -d node_modules/ws ] && [ -d node_modules/playwright-core ] ||
   npm ci --no-audit --no-fund --loglevel=error
+# The servers the bench is compared with (bench/compare); the bench smoke test runs it against them.
+[ -d bench/peers/node_modules/websocket ] && [ -d bench/peers/node_modules/peer ] ||
+  npm ci --prefix bench/peers --no-audit --no-fund --loglevel=error
 
 echo "== format check"
-mapfile -t sources < <(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'tools/*.cpp' 'tools/*.hpp' 2>/dev/null || find src tests tools -name '*.[ch]pp')
+mapfile -t sources < <(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp' 'tools/*.cpp' 'tools/*.hpp' 'bench/*.cpp' 'bench/*.hpp' 2>/dev/null || find src tests tools bench -name '*.[ch]pp')
 clang-format --dry-run --Werror "${sources[@]}"
 
 # The join test holds 10,000 client sockets in one process.
@@ -56,6 +59,14 @@ SWITCHBOARD_BIN="$PWD/build/release/switchboard" scripts/e2e.sh \
 passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/e2e.tap")))
 # Sanitizers make every operation several times slower; a smaller crowd still covers the path.
 SWITCHBOARD_JOIN_USERS=2000 run_suite asan
+echo "== micro-benchmark smoke run (asan: each benchmark checks its result, then runs briefly)"
+scripts/build.sh asan switchboard-microbench
+build/asan/bench/micro/switchboard-microbench --benchmark_min_time=0.01 | tee "$results/micro.txt"
+# A benchmark whose check fails reports "ERROR OCCURRED" but exits 0.
+if grep -q "ERROR OCCURRED" "$results/micro.txt"; then
+  echo "micro-benchmark check failed" >&2
+  exit 1
+fi
 export TSAN_OPTIONS=second_deadlock_stack=1
 SWITCHBOARD_JOIN_USERS=500 SWITCHBOARD_TIMEOUT_SCALE=3 run_suite tsan
 # Every suite above stops this script on its first failure, so reaching here means none failed.

@@ -1,0 +1,67 @@
+// Presence micro-benchmarks on LocalRouter: finding one named user in a room of N members
+// (every targeted offer, answer and candidate does this), and a user joining then leaving.
+// Peers only count deliveries, so the numbers are the router's cost alone (room_fixture.hpp).
+
+#include "bench/micro/room_fixture.hpp"
+#include "bench/micro/sample_messages.hpp"
+#include "routing/peer.hpp"
+
+#include <benchmark/benchmark.h>
+
+namespace switchboard::microbench {
+namespace {
+
+// send_to a member; the target cycles through the whole room, so a large room's lookups do
+// not all hit one cached bucket.
+void BM_SendToMember(benchmark::State& state) {
+  RoomFixture fixture(static_cast<std::size_t>(state.range(0)));
+  const auto message = make_shared_text(ice_candidate_message());
+  std::size_t next = 0;
+  for (auto _ : state) {
+    const bool delivered =
+        fixture.router().send_to(fixture.room(), fixture.member_name(next), message);
+    benchmark::DoNotOptimize(delivered);
+    if (++next == fixture.size()) next = 0;
+  }
+  if (fixture.deliveries() != static_cast<std::size_t>(state.iterations()))
+    state.SkipWithError("a send_to was not delivered");
+  state.SetItemsProcessed(state.iterations());
+}
+
+// send_to a name nobody has: the unknown-target answer's lookup, which a client can repeat.
+void BM_SendToAbsent(benchmark::State& state) {
+  RoomFixture fixture(static_cast<std::size_t>(state.range(0)));
+  const auto message = make_shared_text(ice_candidate_message());
+  for (auto _ : state) {
+    const bool delivered = fixture.router().send_to(fixture.room(), "nobody", message);
+    benchmark::DoNotOptimize(delivered);
+  }
+  if (fixture.deliveries() != 0) state.SkipWithError("delivered to an absent name");
+  state.SetItemsProcessed(state.iterations());
+}
+
+// One join and one leave per iteration. The presence flush they schedule is not run (see
+// room_fixture.hpp): this is the time each holds the router's lock.
+void BM_JoinLeave(benchmark::State& state) {
+  RoomFixture fixture(static_cast<std::size_t>(state.range(0)));
+  const auto newcomer = std::make_shared<CountingPeer>();
+  const auto connection_id = fixture.unused_connection_id();
+  for (auto _ : state) {
+    auto outcome = fixture.router().join(fixture.room(), target_name,
+                                         MemberInfo{newcomer, connection_id, false});
+    if (outcome.error) {
+      state.SkipWithError("join refused");
+      break;
+    }
+    fixture.router().leave(fixture.room(), outcome.assigned_name, connection_id);
+  }
+  if (fixture.router().stats().users != fixture.size()) state.SkipWithError("a leave was lost");
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK(BM_SendToMember)->Arg(10)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_SendToAbsent)->Arg(10)->Arg(10000);
+BENCHMARK(BM_JoinLeave)->Arg(10)->Arg(1000)->Arg(10000);
+
+} // namespace
+} // namespace switchboard::microbench
