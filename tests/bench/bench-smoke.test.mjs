@@ -7,59 +7,11 @@
 //   SWITCHBOARD_BENCH_BIN  the bench (default build/release/tools/bench/switchboard-bench)
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../integration/server-process.mjs';
-import { TEST_TIMEOUT_MS, SUITE_TIMEOUT_MS, scaled } from '../integration/timeouts.mjs';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BENCH_BINARY =
-  process.env.SWITCHBOARD_BENCH_BIN ??
-  path.join(REPO_ROOT, 'build/release/tools/bench/switchboard-bench');
-// The bench's own bound on each wait; generous for sanitizer builds of either side.
-const BENCH_TIMEOUT_S = String(Math.round(scaled(20)));
-const SANITIZER_REPORT = /(Address|Leak|Thread|Memory|UndefinedBehavior)Sanitizer|runtime error:/;
-
-/** Runs the bench to completion; resolves with its exit status, stdout, stderr. */
-function runBench(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BENCH_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    // The bench bounds itself (--duration, --timeout); this only catches a hung process.
-    const killer = setTimeout(() => child.kill('SIGKILL'), TEST_TIMEOUT_MS - scaled(5_000));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-/** The final one-line JSON summary, after the human-readable lines. */
-function summaryOf(run) {
-  const lines = run.stdout.trim().split('\n');
-  const last = lines.at(-1);
-  assert.ok(last?.startsWith('{'), `no JSON summary; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  return JSON.parse(last);
-}
-
-function assertClean(run, summary) {
-  const context = `\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
-  assert.doesNotMatch(run.stderr, SANITIZER_REPORT, `the bench printed a sanitizer report${context}`);
-  assert.equal(summary.errors, 0, `errors ${JSON.stringify(summary.error_kinds)}${context}`);
-  assert.equal(summary.lost, 0, `lost${context}`);
-  assert.equal(summary.duplicates, 0, `duplicates${context}`);
-  assert.equal(summary.received, summary.sent, `received != sent${context}`);
-  assert.equal(summary.connected, summary.clients, `not every client connected${context}`);
-  assert.equal(summary.ok, true, context);
-  assert.equal(run.code, 0, `exit status${context}`);
-}
+import { TEST_TIMEOUT_MS, SUITE_TIMEOUT_MS } from '../integration/timeouts.mjs';
+import { BENCH_BINARY, BENCH_TIMEOUT_S, assertClean, runBench, summaryOf } from './bench-run.mjs';
 
 describe('switchboard-bench smoke', { timeout: SUITE_TIMEOUT_MS }, () => {
   let server;

@@ -67,7 +67,8 @@ void Client::on_connected(const boost::system::error_code& ec) {
   state_ = State::upgrading;
   upgrade_ = std::make_unique<Upgrade>();
   upgrade_->parser.eager(false);
-  out_.append(upgrade_request(context_.host_header, spec_.path));
+  out_.append(
+      upgrade_request(context_.host_header, spec_.path, extra_upgrade_headers(context_.protocol)));
   flush();
   arm_read();
 }
@@ -199,7 +200,10 @@ std::size_t Client::consume_upgrade(const char* data, std::size_t size, Clock::t
   ++context_.stats.connected;
   context_.stats.handshake_time.record(static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(now - started_at_).count()));
-  send_text(username_message(spec_.name, spec_.presence_deltas));
+  // Registration: Switchboard takes the name at once; the MDN-style server wants the id it
+  // sends first echoed with it (on_text); PeerJS registered the id in the URL already.
+  if (context_.protocol == Protocol::switchboard)
+    send_text(username_message(spec_.name, spec_.presence_deltas));
   events_.on_open(*this);
   if (state_ != State::open) return size;
   return used;
@@ -239,28 +243,39 @@ void Client::on_frame(const ws::Frame& frame, Clock::time_point now) {
   }
 }
 
+bool Client::sees_partner() const {
+  switch (context_.protocol) {
+  case Protocol::switchboard:
+    return presence_ >= 2; // a room of two: both are in it
+  case Protocol::mdn:
+    return registered_ && partner_listed_;
+  case Protocol::peerjs:
+    return registered_;
+  }
+  return false;
+}
+
 void Client::on_text(std::string_view payload, Clock::time_point now) {
   auto& stats = context_.stats;
-  switch (classify(payload)) {
+  const auto kind = classify(payload, context_.protocol);
+  switch (kind) {
   case Inbound::id:
+    if (context_.protocol == Protocol::mdn) {
+      const auto id = scan_id(payload);
+      if (!id) return fail(ErrorKind::protocol, "id message without an id");
+      send_text(mdn_username_message(spec_.name, *id));
+    }
+    return;
   case Inbound::config:
     return;
+  case Inbound::open:
+    on_registered();
+    return events_.on_presence(*this);
   case Inbound::userlist:
   case Inbound::user_joined:
-  case Inbound::user_left: {
-    const auto names = static_cast<long>(count_presence_names(payload));
-    const auto kind = classify(payload);
-    presence_ = kind == Inbound::userlist      ? names
-                : kind == Inbound::user_joined ? presence_ + names
-                                               : presence_ - names;
-    ++stats.presence_frames;
-    stats.presence_bytes += payload.size();
-    if (!registered_) {
-      registered_ = true;
-      ++stats.registered;
-    }
+  case Inbound::user_left:
+    on_presence_list(kind, payload);
     return events_.on_presence(*this);
-  }
   case Inbound::rejectusername:
     return stats.add_error(ErrorKind::name_taken, spec_.name + " was taken");
   case Inbound::error:
@@ -272,6 +287,31 @@ void Client::on_text(std::string_view payload, Clock::time_point now) {
     return stats.add_error(ErrorKind::protocol, spec_.name + ": unreadable message " +
                                                     std::string(payload.substr(0, 60)));
   }
+}
+
+void Client::on_presence_list(Inbound kind, std::string_view payload) {
+  auto& stats = context_.stats;
+  const auto names = static_cast<long>(count_presence_names(payload));
+  presence_ = kind == Inbound::userlist      ? names
+              : kind == Inbound::user_joined ? presence_ + names
+                                             : presence_ - names;
+  ++stats.presence_frames;
+  stats.presence_bytes += payload.size();
+  if (context_.protocol == Protocol::mdn) {
+    // One global list, sent to every connection, registered or not: we are registered once
+    // our own name is in it, and may send to the partner once the partner's is.
+    if (!registered_ && lists_name(payload, spec_.name)) on_registered();
+    if (!partner_listed_ && !spec_.partner_name.empty())
+      partner_listed_ = lists_name(payload, spec_.partner_name);
+    return;
+  }
+  on_registered(); // Switchboard sends presence only to registered members
+}
+
+void Client::on_registered() {
+  if (registered_) return;
+  registered_ = true;
+  ++context_.stats.registered;
 }
 
 void Client::on_close_frame(std::string_view payload) {

@@ -9,6 +9,7 @@
 // io_context has stopped.
 
 #include "bench/frame_codec.hpp"
+#include "bench/inbound_scan.hpp"
 #include "bench/plan.hpp"
 #include "bench/worker_context.hpp"
 
@@ -58,6 +59,10 @@ public:
   std::size_t position() const { return position_; }
   bool is_open() const { return state_ == State::open; }
   bool registered() const { return registered_; }
+  // Whether this client may send to its partner now, as far as it can tell: switchboard, both
+  // are in the room's user list; mdn, the partner is in the global user list; peerjs, the server
+  // confirmed our id (the partner's readiness is the partner's own OPEN).
+  bool sees_partner() const;
   bool ended() const { return state_ == State::ended; }
   long presence_count() const { return presence_; }
 
@@ -71,6 +76,8 @@ private:
   std::size_t consume_upgrade(const char* data, std::size_t size, Clock::time_point now);
   void on_frame(const ws::Frame& frame, Clock::time_point now);
   void on_text(std::string_view payload, Clock::time_point now);
+  void on_presence_list(Inbound kind, std::string_view payload);
+  void on_registered();
   void on_close_frame(std::string_view payload);
   void on_read_error(const boost::system::error_code& ec);
   void queue_flush();
@@ -85,6 +92,7 @@ private:
   boost::asio::ip::tcp::socket socket_;
   State state_ = State::idle;
   bool registered_ = false;
+  bool partner_listed_ = false; // mdn: the partner's name was in a user list
   long presence_ = 0;
   Clock::time_point started_at_;
 

@@ -40,9 +40,15 @@ std::string_view leading_type(std::string_view payload) {
   return payload.substr(start, end - start);
 }
 
-Inbound classify(std::string_view payload) {
+Inbound classify(std::string_view payload, Protocol protocol) {
   const auto type = leading_type(payload);
   if (type.empty()) return Inbound::malformed;
+  if (protocol == Protocol::peerjs) {
+    if (type == "OPEN") return Inbound::open;
+    // ID-TAKEN: another client has our id; EXPIRE: a message waited for an absent peer too long.
+    if (type == "ERROR" || type == "ID-TAKEN" || type == "EXPIRE") return Inbound::error;
+    return Inbound::relayed;
+  }
   if (type == "userlist") return Inbound::userlist;
   if (type == "user-joined") return Inbound::user_joined;
   if (type == "user-left") return Inbound::user_left;
@@ -58,9 +64,21 @@ std::size_t count_presence_names(std::string_view payload) {
   return quotes >= 6 ? (quotes - 6) / 2 : 0;
 }
 
-std::optional<TrackedFields> scan_tracked(std::string_view payload) {
+bool lists_name(std::string_view payload, std::string_view name) {
+  for (auto at = payload.find(name); at != std::string_view::npos; at = payload.find(name, at + 1))
+    if (at > 0 && payload[at - 1] == '"' && at + name.size() < payload.size() &&
+        payload[at + name.size()] == '"')
+      return true;
+  return false;
+}
+
+std::optional<std::uint64_t> scan_id(std::string_view payload) {
+  return number_after(payload, R"("id":)");
+}
+
+std::optional<TrackedFields> scan_tracked(std::string_view payload, std::string_view sender_key) {
   TrackedFields fields;
-  fields.sender = string_after(payload, R"("name":")");
+  fields.sender = string_after(payload, sender_key);
   const auto ts = number_after(payload, R"("ts":)");
   const auto seq = number_after(payload, R"("seq":)");
   if (!ts || !seq) return std::nullopt;
@@ -71,6 +89,7 @@ std::optional<TrackedFields> scan_tracked(std::string_view payload) {
 
 std::string_view describe_error(std::string_view payload) {
   if (const auto code = string_after(payload, R"("code":")"); !code.empty()) return code;
+  if (const auto msg = string_after(payload, R"("msg":")"); !msg.empty()) return msg;
   return payload.substr(0, 120);
 }
 

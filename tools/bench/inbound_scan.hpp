@@ -3,7 +3,12 @@
 //
 // The server writes its own messages with "type" first, and relays ours member by member in the
 // order we wrote them (type first) with "name" appended (docs/protocol.md). So the type is a
-// prefix, and the fields the bench needs are found from the end of the text.
+// prefix, and the fields the bench needs are found from the end of the text. The same holds
+// for the other servers the bench knows (wire_protocol.hpp): the MDN-style server forwards our
+// text as it is, and PeerJS re-serializes {type, src, dst, payload} in that order, without the
+// spaces that pad our numbers (the scan skips spaces, it does not need them).
+
+#include "bench/wire_protocol.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +20,7 @@ namespace switchboard::bench {
 enum class Inbound {
   id,
   config,
+  open, // PeerJS: the id in the URL is ours (its only form of registration)
   userlist,
   user_joined,
   user_left,
@@ -24,7 +30,7 @@ enum class Inbound {
   malformed,
 };
 
-Inbound classify(std::string_view payload);
+Inbound classify(std::string_view payload, Protocol protocol);
 
 // The value of the leading "type" member; empty when the text does not start with one.
 std::string_view leading_type(std::string_view payload);
@@ -33,16 +39,24 @@ std::string_view leading_type(std::string_view payload);
 // refuses them), so every name adds exactly two quote characters to the six of the frame.
 std::size_t count_presence_names(std::string_view payload);
 
+// Whether a user list names `name` (as a whole string: "b1" does not match "b12").
+bool lists_name(std::string_view payload, std::string_view name);
+
+// The number in an {"type":"id","id":N} message.
+std::optional<std::uint64_t> scan_id(std::string_view payload);
+
 struct TrackedFields {
   std::uint64_t seq = 0;
   std::uint64_t ts_ns = 0;
-  std::string_view sender; // the "name" the server stamped
+  std::string_view sender; // the "name" the server stamped (PeerJS: "src")
 };
 
-// The seq/ts fields the bench wrote and the sender's name the server added; nullopt if absent.
-std::optional<TrackedFields> scan_tracked(std::string_view payload);
+// The seq/ts fields the bench wrote and the sender's name (the string after `sender_key`, see
+// wire_protocol.hpp); nullopt if seq or ts is absent.
+std::optional<TrackedFields> scan_tracked(std::string_view payload, std::string_view sender_key);
 
-// A short excerpt for error reports: the "code" of an error message, else the text's head.
+// A short excerpt for error reports: the "code" of an error message (PeerJS: its "msg"), else
+// the text's head.
 std::string_view describe_error(std::string_view payload);
 
 } // namespace switchboard::bench

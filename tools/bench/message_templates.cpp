@@ -21,12 +21,15 @@ void MessageTemplate::stamp(std::uint64_t seq, std::uint64_t ts_ns) {
   write_padded(text.data() + ts_at, ts_width, ts_ns);
 }
 
-MessageTemplate make_tracked(std::string_view type, std::string_view target,
-                             std::string_view members) {
+MessageTemplate make_tracked(Protocol protocol, std::string_view type, std::string_view sender,
+                             std::string_view target, std::string_view members) {
+  const bool peerjs = protocol == Protocol::peerjs;
   MessageTemplate t;
-  t.text.reserve(64 + type.size() + target.size() + members.size());
-  t.text.append(R"({"type":")").append(type).append(R"(","target":")").append(target);
-  t.text.append("\",");
+  t.text.reserve(96 + type.size() + sender.size() + target.size() + members.size());
+  t.text.append(R"({"type":")").append(type);
+  t.text.append(peerjs ? R"(","dst":")" : R"(","target":")").append(target).append("\",");
+  if (protocol == Protocol::mdn) t.text.append(R"("name":")").append(sender).append("\",");
+  if (peerjs) t.text.append(R"("payload":{)");
   if (!members.empty()) t.text.append(members).append(",");
   t.text.append(R"("seq":)");
   t.seq_at = t.text.size();
@@ -34,7 +37,7 @@ MessageTemplate make_tracked(std::string_view type, std::string_view target,
   t.text.append(R"(,"ts":)");
   t.ts_at = t.text.size();
   t.text.append(ts_width, ' ');
-  t.text.append("}");
+  t.text.append(peerjs ? "}}" : "}");
   t.stamp(0, 0);
   return t;
 }
@@ -81,13 +84,21 @@ std::string username_message(std::string_view name, bool presence_deltas) {
   return out;
 }
 
-std::string upgrade_request(std::string_view host_header, std::string_view path_and_query) {
+std::string mdn_username_message(std::string_view name, std::uint64_t id) {
+  std::string out = R"({"type":"username","name":")";
+  out.append(name).append(R"(","id":)").append(std::to_string(id)).append("}");
+  return out;
+}
+
+std::string upgrade_request(std::string_view host_header, std::string_view path_and_query,
+                            std::string_view extra_headers) {
   std::string out;
   out.reserve(200 + path_and_query.size());
   out.append("GET ").append(path_and_query).append(" HTTP/1.1\r\nHost: ").append(host_header);
   out.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-             "Sec-WebSocket-Version: 13\r\nUser-Agent: switchboard-bench\r\n\r\n");
+             "Sec-WebSocket-Version: 13\r\nUser-Agent: switchboard-bench\r\n");
+  out.append(extra_headers).append("\r\n");
   return out;
 }
 

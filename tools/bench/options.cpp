@@ -76,6 +76,14 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       ->transform(CLI::CheckedTransformer(modes).description(""))
       ->type_name("MODE")
       ->required();
+  const std::map<std::string, Protocol> protocols{
+      {"switchboard", Protocol::switchboard}, {"mdn", Protocol::mdn}, {"peerjs", Protocol::peerjs}};
+  app.add_option("--protocol", o.protocol,
+                 "switchboard, mdn (a server like MDN's sample, bench/peers/) or peerjs (the "
+                 "PeerJS server, run with --path /)")
+      ->transform(CLI::CheckedTransformer(protocols).description(""))
+      ->type_name("PROTOCOL")
+      ->default_str("switchboard");
   std::uint64_t pairs = 0;
   auto* pairs_opt = app.add_option("--pairs", pairs, "Client pairs (relay, call: default 50)")
                         ->check(CLI::Range(std::uint64_t{1}, max_clients / 2))
@@ -154,6 +162,12 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   o.target = std::get<TargetUrl>(target);
   if (o.source_addrs > 1 && !o.target.address.is_v4()) {
     std::fprintf(stderr, "switchboard-bench: --source-addrs needs an IPv4 (127.x) target\n");
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (o.mode == Mode::join && !has_presence(o.protocol)) {
+    std::fprintf(stderr, "switchboard-bench: join measures presence, and %s has none\n",
+                 std::string(protocol_name(o.protocol)).c_str());
     exit_code = 2;
     return std::nullopt;
   }

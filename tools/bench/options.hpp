@@ -2,6 +2,7 @@
 // Command line -> Options. Every count and time is bounded, so every run ends by itself.
 
 #include "bench/target_url.hpp"
+#include "bench/wire_protocol.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -18,6 +19,7 @@ struct Options {
   std::string url;
   TargetUrl target;
   Mode mode = Mode::relay;
+  Protocol protocol = Protocol::switchboard; // which server's protocol to speak
 
   std::uint64_t clients = 0;          // every mode: 2 x --pairs, or --clients
   unsigned window = 16;               // relay: messages in flight per client

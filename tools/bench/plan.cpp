@@ -56,7 +56,8 @@ ProcessPlan make_plan(const Options& options, unsigned process_index, unsigned p
         spec.partner_name = client_name(index ^ 1);
         spec.partner = base + static_cast<long>((index ^ 1) - a);
       }
-      spec.path = options.target.path + "?room=" + room;
+      spec.path =
+          request_target(options.protocol, options.target.path, room, spec.name, options.run_id);
       if (plan.source_addrs > 1) {
         const auto host = static_cast<std::uint32_t>(1 + index % plan.source_addrs);
         spec.source = boost::asio::ip::address_v4((127u << 24) | host);

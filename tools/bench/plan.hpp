@@ -30,7 +30,7 @@ struct ClientSpec {
   std::string name;
   std::string partner_name; // empty: no partner
   long partner = -1;        // the partner's position in its worker's client list
-  std::string path;         // request target, with ?room=
+  std::string path;         // request target: with ?room= (or PeerJS's id and token)
   std::optional<boost::asio::ip::address> source;
   bool presence_deltas = false;
 };

@@ -66,6 +66,7 @@ int print_report(const Options& o, const RunStats& s, const Measurement& m) {
   const double window = m.window_s;
   boost::json::object json;
   json["mode"] = mode_name(o.mode);
+  json["protocol"] = protocol_name(o.protocol);
   json["url"] = o.url;
   json["clients"] = s.clients;
   json["connected"] = s.connected;
@@ -74,8 +75,9 @@ int print_report(const Options& o, const RunStats& s, const Measurement& m) {
   json["processes"] = m.processes;
   json["window_s"] = round_to(window, 3);
 
-  std::printf("switchboard-bench %s -> %s: %llu clients, %llu thread(s) in %u process(es)\n",
+  std::printf("switchboard-bench %s -> %s (%s): %llu clients, %llu thread(s) in %u process(es)\n",
               std::string(mode_name(o.mode)).c_str(), o.url.c_str(),
+              std::string(protocol_name(o.protocol)).c_str(),
               static_cast<unsigned long long>(s.clients),
               static_cast<unsigned long long>(s.threads), m.processes);
 
@@ -228,7 +230,7 @@ int print_report(const Options& o, const RunStats& s, const Measurement& m) {
   json["generator_demand"] = round_to(generator.demand_share(window), 3);
   if (server) json["server_demand"] = round_to(server->demand_share(window), 3);
 
-  if (o.mode == Mode::relay || o.mode == Mode::call) {
+  if (o.protocol == Protocol::switchboard && (o.mode == Mode::relay || o.mode == Mode::call)) {
     const double per_client =
         per_second(s.sent, window) / static_cast<double>(std::max<std::uint64_t>(1, s.clients));
     if (per_client > 0.9 * server_default_rate && per_client < 1.05 * server_default_rate)

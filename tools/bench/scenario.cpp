@@ -78,7 +78,15 @@ bool Scenario::settled(std::size_t i) const {
   const long p = partner(i);
   if (p < 0) return client.registered();
   const auto& other = *clients_[static_cast<std::size_t>(p)];
-  return other.ended() || (client.presence_count() >= 2 && other.presence_count() >= 2);
+  if (other.ended()) return true;
+  // The MDN-style server sends everyone the whole user list on every join. Until a client has
+  // seen a list with every user of the run, more of those lists are still on their way to it,
+  // and would delay the measured messages behind them: wait for them (setup is not measured).
+  if (options_.protocol == Protocol::mdn &&
+      (client.presence_count() < static_cast<long>(options_.clients) ||
+       other.presence_count() < static_cast<long>(options_.clients)))
+    return false;
+  return client.sees_partner() && other.sees_partner();
 }
 
 bool Scenario::pair_usable(std::size_t i) const {
@@ -165,7 +173,7 @@ bool Scenario::send_tracked(std::size_t i, MessageTemplate& message, Clock::time
 void Scenario::on_relayed(Client& client, std::string_view payload, Clock::time_point now) {
   const auto i = client.position();
   auto& stats = context_.stats;
-  const auto fields = scan_tracked(payload);
+  const auto fields = scan_tracked(payload, sender_key(options_.protocol));
   if (!fields) {
     stats.add_error(ErrorKind::protocol, client.spec().name + ": relayed message without seq/ts: " +
                                              std::string(payload.substr(0, 60)));

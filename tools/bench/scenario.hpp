@@ -54,7 +54,7 @@ protected:
   virtual void measure() = 0;
   virtual void finish();
   // Whether client i needs nothing more from the connect phase. Default: its pair is
-  // registered and both see each other (presence count 2), or one of them is gone.
+  // registered and both see each other (Client::sees_partner), or one of them is gone.
   virtual bool settled(std::size_t i) const;
   // A tracked message from i's partner arrived (already counted; duplicates never get here).
   virtual void on_tracked(std::size_t, std::string_view, Clock::time_point) {}

@@ -11,6 +11,7 @@ Worker::Worker(const Options& options, const WorkerPlan& plan, unsigned index,
       context_{ioc_,
                net::ip::tcp::endpoint(options.target.address, options.target.port),
                options.target.host_header,
+               options.protocol,
                stats_,
                epoch,
                FastRandom(0x9E3779B97F4A7C15ULL * (index + 1) ^

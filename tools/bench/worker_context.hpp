@@ -3,6 +3,7 @@
 // here is touched by any other thread, so nothing here is locked.
 
 #include "bench/run_stats.hpp"
+#include "bench/wire_protocol.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -34,6 +35,7 @@ struct WorkerContext {
   boost::asio::io_context& ioc;
   boost::asio::ip::tcp::endpoint server;
   std::string host_header;
+  Protocol protocol;
   RunStats& stats;
   Clock::time_point epoch; // "ts" fields count nanoseconds from here
   FastRandom random;

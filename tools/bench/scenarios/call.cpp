@@ -3,7 +3,8 @@
 //   callee: on the offer, video-answer (~3.5 KB SDP), then its candidates
 //   caller: once it has the answer and every candidate, the call is set up (latency recorded
 //           from the offer), and it hangs up; the callee's receipt of hang-up ends the call
-// and the pair starts the next one until --duration has passed.
+// and the pair starts the next one until --duration has passed. (PeerJS names the steps OFFER,
+// ANSWER, CANDIDATE and LEAVE: wire_protocol.hpp.)
 
 #include "bench/inbound_scan.hpp"
 #include "bench/scenarios/scenarios.hpp"
@@ -16,18 +17,23 @@ namespace {
 class Call final : public Scenario {
 public:
   Call(WorkerContext& context, const Options& options, const WorkerPlan& plan)
-      : Scenario(context, options, plan), candidates_(candidate_templates(plan)),
+      : Scenario(context, options, plan), candidates_(candidate_templates(plan, options.protocol)),
         calls_(plan.clients.size()), timer_(context.ioc) {
+    const auto protocol = options.protocol;
+    auto tracked = [protocol](Signal signal, const ClientSpec& spec, std::string_view members) {
+      return make_tracked(protocol, signal_type(protocol, signal), spec.name, spec.partner_name,
+                          members);
+    };
     for (std::size_t i = 0; i < plan.clients.size(); ++i) {
       const auto& spec = plan.clients[i];
       if (spec.partner_name.empty()) continue;
       const auto session = static_cast<unsigned>(spec.index);
       auto& c = calls_[i];
       if (is_caller(spec)) {
-        c.description = make_tracked("video-offer", spec.partner_name, sdp_member(true, session));
-        c.hang_up = make_tracked("hang-up", spec.partner_name, "");
+        c.description = tracked(Signal::offer, spec, sdp_member(true, session));
+        c.hang_up = tracked(Signal::hang_up, spec, "");
       } else {
-        c.description = make_tracked("video-answer", spec.partner_name, sdp_member(false, session));
+        c.description = tracked(Signal::answer, spec, sdp_member(false, session));
       }
     }
   }
@@ -90,17 +96,19 @@ private:
 
   void on_tracked(std::size_t i, std::string_view payload, Clock::time_point now) override {
     const auto type = leading_type(payload);
+    const auto protocol = options_.protocol;
     auto& c = calls_[i];
-    if (type == "new-ice-candidate") {
+    const bool offer = type == signal_type(protocol, Signal::offer);
+    if (type == signal_type(protocol, Signal::candidate)) {
       ++c.got_candidates;
-    } else if (type == "video-offer" || type == "video-answer") {
+    } else if (offer || type == signal_type(protocol, Signal::answer)) {
       c.got_description = true;
-      if (type == "video-offer") {
+      if (offer) {
         c.got_candidates = 0;
         send_tracked(i, c.description, now); // the answer
         send_candidates(i, now);
       }
-    } else if (type == "hang-up") {
+    } else if (type == signal_type(protocol, Signal::hang_up)) {
       return on_hang_up(i, now);
     }
     if (is_caller(clients_[i]->spec()) && !c.set_up && c.got_description &&

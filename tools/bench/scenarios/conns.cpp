@@ -26,7 +26,7 @@ private:
   }
 
   void finish() override {
-    auto templates = candidate_templates(plan_);
+    auto templates = candidate_templates(plan_, options_.protocol);
     const auto now = Clock::now();
     for (std::size_t i = 0; i < clients_.size(); ++i) {
       const long p = partner(i);

@@ -19,8 +19,8 @@ constexpr std::uint64_t max_burst = 1024;
 class Rate final : public Scenario {
 public:
   Rate(WorkerContext& context, const Options& options, const WorkerPlan& plan)
-      : Scenario(context, options, plan), templates_(candidate_templates(plan)), rate_(plan.rate),
-        timer_(context.ioc) {}
+      : Scenario(context, options, plan), templates_(candidate_templates(plan, options.protocol)),
+        rate_(plan.rate), timer_(context.ioc) {}
 
   void interrupt() override { stop_sending(); }
 

@@ -11,7 +11,7 @@ namespace {
 class Relay final : public Scenario {
 public:
   Relay(WorkerContext& context, const Options& options, const WorkerPlan& plan)
-      : Scenario(context, options, plan), templates_(candidate_templates(plan)),
+      : Scenario(context, options, plan), templates_(candidate_templates(plan, options.protocol)),
         timer_(context.ioc) {}
 
   void interrupt() override { stop_sending(); }
@@ -72,14 +72,16 @@ std::unique_ptr<Scenario> make_relay(WorkerContext& context, const Options& opti
   return std::make_unique<Relay>(context, options, plan);
 }
 
-std::vector<std::vector<MessageTemplate>> candidate_templates(const WorkerPlan& plan) {
+std::vector<std::vector<MessageTemplate>> candidate_templates(const WorkerPlan& plan,
+                                                              Protocol protocol) {
   constexpr unsigned variants = 4;
   std::vector<std::vector<MessageTemplate>> all(plan.clients.size());
   for (std::size_t i = 0; i < plan.clients.size(); ++i) {
     const auto& spec = plan.clients[i];
     if (spec.partner_name.empty()) continue;
     for (unsigned v = 0; v < variants; ++v)
-      all[i].push_back(make_tracked("new-ice-candidate", spec.partner_name, candidate_member(v)));
+      all[i].push_back(make_tracked(protocol, signal_type(protocol, Signal::candidate), spec.name,
+                                    spec.partner_name, candidate_member(v)));
   }
   return all;
 }

@@ -12,7 +12,8 @@ std::unique_ptr<Scenario> make_join(WorkerContext&, const Options&, const Worker
 std::unique_ptr<Scenario> make_call(WorkerContext&, const Options&, const WorkerPlan&);
 
 // Each client's ICE-candidate messages to its partner, in the four shapes candidate_member
-// knows; built once, then only stamped.
-std::vector<std::vector<MessageTemplate>> candidate_templates(const WorkerPlan& plan);
+// knows, in `protocol`'s envelope; built once, then only stamped.
+std::vector<std::vector<MessageTemplate>> candidate_templates(const WorkerPlan& plan,
+                                                              Protocol protocol);
 
 } // namespace switchboard::bench
