@@ -254,10 +254,14 @@ void WsSession::enqueue(SharedText message) {
     close(websocket::close_code::policy_error, "send queue overflow", overflow_close_grace);
     return;
   }
-  if (writing_) return;
-  // Start the write from the back of the event loop's queue rather than now: deliveries
-  // already posted to this session (a burst from one sender, a broadcast) then join the same
-  // write instead of each costing a system call.
+  if (!writing_) schedule_write();
+}
+
+// Writes start from the back of the event loop's queue rather than at once: deliveries already
+// posted to this session (a burst from one sender, a broadcast) then join the same write
+// instead of each costing a system call. Under load this is what makes writes large: the
+// relay went from one sendmsg per message to dozens.
+void WsSession::schedule_write() {
   writing_ = true;
   net::post(ws_.get_executor(), [self = shared_from_this()] {
     // close() may have come first and emptied the queue; its close frame is Beast's to send.
@@ -270,7 +274,6 @@ void WsSession::enqueue(SharedText message) {
 }
 
 void WsSession::write_next() {
-  writing_ = true;
   // Everything queued goes out in one gathered write (the kernel caps one at IOV_MAX pieces;
   // Asio loops past that).
   in_flight_ = std::min(queue_.size(), max_batch_messages);
@@ -292,7 +295,7 @@ void WsSession::write_next() {
                                      self->in_flight_ = 0;
                                      // On error the read loop fails too and ends the session.
                                      if (ec || self->closing_) return;
-                                     if (!self->queue_.empty()) return self->write_next();
+                                     if (!self->queue_.empty()) return self->schedule_write();
                                      // Idle again: give back what a burst grew.
                                      if (self->frame_headers_.capacity() > idle_frame_headers) {
                                        self->frame_headers_.clear();

@@ -55,6 +55,8 @@ private:
                   std::string_view target = {});
 
   void enqueue(SharedText message);
+  // Posts write_next (writing_ is set until the write it starts completes).
+  void schedule_write();
   // Writes the messages at the front of the queue, framed by us, in one gathered write.
   void write_next();
   // Sends a close frame (once); if the peer does not complete the close in time, the socket
