@@ -44,6 +44,12 @@ function microRuns() {
   return (parsed.benchmarks ?? []).filter((b) => b.run_type === 'iteration');
 }
 const micro = microRuns();
+
+/** The wakeup probe's JSON lines (one per CPU it ran on), from wakeups.jsonl. */
+const wakeups = (readIf('wakeups.jsonl') ?? '')
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => JSON.parse(line));
 const microExit = Number((readIf('micro.exit') ?? '0').trim());
 
 const numbers = (values) => values.filter((x) => typeof x === 'number' && Number.isFinite(x));
@@ -210,6 +216,14 @@ function targetsTable() {
     rows.push(cleanRow(label, mine));
   }
   if (micro !== undefined) rows.push(microRow());
+  for (const w of wakeups) {
+    rows.push({
+      cells: [`machine: CPU ${w.cpu} woke a sleeping thread > 1 ms late (${w.seconds} s, nothing else running; switchboard-wakeup-probe)`,
+        'for information', `${fmt(w.late_over_1ms)} times, ${fmt(w.late_over_1ms_total_ms, 1)} ms in all`,
+        `worst ${fmt(w.max_late_us / 1000, 1)} ms`, '–'],
+      target: false,
+    });
+  }
   const targets = rows.filter((r) => r.target);
   const met = targets.filter((r) => r.met).length;
   const lines = ['| target | goal | median | range (min – max) | met? |', '| --- | --- | --- | --- | --- |'];
