@@ -11,6 +11,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/role.hpp>
 #include <boost/beast/websocket/teardown.hpp>
@@ -51,7 +52,8 @@ public:
   }
 
   // Writes all of `buffers` after every write submitted before it. The memory they point to
-  // must stay valid until the handler runs.
+  // must stay valid until the handler runs. Once a write has failed, every later one fails
+  // with the same error without touching the socket (see failed_).
   template <class WriteToken> auto async_write_all(Buffers buffers, WriteToken&& token) {
     return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
         [this](auto handler, Buffers pieces) {
@@ -68,6 +70,7 @@ private:
   };
 
   void submit(Write write) {
+    if (failed_) return fail(std::move(write));
     if (busy_) {
       waiting_.push_back(std::move(write));
       return;
@@ -84,6 +87,13 @@ private:
                              [this, handler = std::move(write.handler)](
                                  boost::system::error_code ec, std::size_t written) mutable {
                                busy_ = false;
+                               if (ec) {
+                                 failed_ = ec;
+                                 while (!waiting_.empty()) {
+                                   fail(std::move(waiting_.front()));
+                                   waiting_.pop_front();
+                                 }
+                               }
                                // Start the next write before completing this one: its writer may
                                // submit again.
                                if (!waiting_.empty()) {
@@ -95,8 +105,22 @@ private:
                              });
   }
 
+  // Completes `write` with the stored error, from the event loop (never inside the caller).
+  void fail(Write write) {
+    boost::asio::post(next_.get_executor(),
+                      [ec = failed_, handler = std::move(write.handler)]() mutable {
+                        std::move(handler)(ec, 0);
+                      });
+  }
+
   NextLayer next_;
   bool busy_ = false;
+  // The first write error. Asio 1.81 must not be asked to write again after one: a failed
+  // write marks the socket "not writable until epoll says so", epoll never says so again on a
+  // dead connection, and the next write waits forever (chriskohlhoff/asio#1664). That write's
+  // handler held its session, and the session its socket: every rate-limited client that reset
+  // its connection leaked an fd and its queue (issue 8, finding 1).
+  boost::system::error_code failed_;
   Buffers in_flight_;
   // At most one write per writer waits here: each waits for its own to complete. A list, as
   // the one container that never move-assigns its elements: Boost 1.81's

@@ -180,6 +180,9 @@ void WsSession::end_reading(beast::error_code ec) {
                            {"peer_close_code", static_cast<int>(ws_.reason().code)},
                            {"seconds", seconds}});
   leave_room();
+  // The peer is gone (reset, end of stream, a protocol error): nothing more will be written
+  // either. Our own close handshake (closing_) ends the socket itself, or its timer does.
+  if (!clean && !closing_) close_socket();
 }
 
 void WsSession::handle_text(std::string_view text) {
@@ -241,7 +244,9 @@ void WsSession::abort() {
 }
 
 void WsSession::close_socket() {
-  beast::get_lowest_layer(ws_).close();
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).close(ignored);
+  if (throttle_timer_) throttle_timer_->cancel();
 }
 
 void WsSession::enqueue(SharedText message) {
@@ -293,8 +298,11 @@ void WsSession::write_next() {
                                      // keep.
                                      self->queue_.pop(self->in_flight_);
                                      self->in_flight_ = 0;
-                                     // On error the read loop fails too and ends the session.
-                                     if (ec || self->closing_) return;
+                                     // A connection that cannot be written to is over: cut it,
+                                     // so that the read (or the rate limiter's wait) ends too
+                                     // instead of feeding a queue nobody will ever send.
+                                     if (ec) return self->close_socket();
+                                     if (self->closing_) return;
                                      if (!self->queue_.empty()) return self->schedule_write();
                                      // Idle again: give back what a burst grew.
                                      if (self->frame_headers_.capacity() > idle_frame_headers) {

@@ -89,5 +89,34 @@ TEST(SerialWriteStream, EveryWaitingWriteCompletesWhenTheConnectionFails) {
   EXPECT_EQ(failed, 3);
 }
 
+// After a write has failed, a later one must fail too, at once. Asio 1.81 would wait for the
+// socket to become writable again, which a dead connection never does: the handler (and the
+// session it holds) stayed forever (issue 8, finding 1).
+TEST(SerialWriteStream, AWriteAfterAFailedOneFailsWithoutWaiting) {
+  SocketPair pair;
+  const std::string big(8 << 20, 'x');
+  // The peer resets: linger 0 turns close() into a RST.
+  pair.reader.set_option(net::socket_base::linger(true, 0));
+  pair.reader.close();
+  boost::system::error_code first;
+  pair.writer.async_write_all(pieces_of(big, 65536),
+                              [&](boost::system::error_code ec, std::size_t) { first = ec; });
+  pair.ioc.run_for(std::chrono::seconds(5));
+  ASSERT_TRUE(first);
+
+  int later = 0;
+  for (int i = 0; i < 3; ++i) {
+    pair.writer.async_write_all(pieces_of(big, 65536),
+                                [&](boost::system::error_code ec, std::size_t n) {
+                                  EXPECT_EQ(ec, first);
+                                  EXPECT_EQ(n, 0u);
+                                  ++later;
+                                });
+  }
+  pair.ioc.restart();
+  pair.ioc.run_for(std::chrono::seconds(5));
+  EXPECT_EQ(later, 3);
+}
+
 } // namespace
 } // namespace switchboard
