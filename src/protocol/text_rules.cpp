@@ -1,6 +1,7 @@
 #include "protocol/text_rules.hpp"
 
 #include <algorithm>
+#include <cstddef>
 
 namespace switchboard::protocol {
 namespace {
@@ -62,21 +63,53 @@ bool is_valid_room_name(std::string_view room) {
   });
 }
 
-std::string strip_markup(std::string_view text) {
+namespace {
+
+// Removes every "<...>" run with at least one character inside, as the MDN sample's
+// /(<([^>]+)>)/ig does. Linear: once a '<' finds no '>' after it, no later one can.
+std::string strip_complete_tags(std::string_view text) {
   std::string out;
   out.reserve(text.size());
+  bool no_close_left = false;
   std::size_t i = 0;
   while (i < text.size()) {
-    if (text[i] == '<') {
+    if (text[i] == '<' && !no_close_left) {
       const auto close = text.find('>', i + 1);
+      if (close == std::string_view::npos) no_close_left = true;
       // "<>" is not markup for the sample's regex ([^>]+ needs one character).
-      if (close != std::string_view::npos && close > i + 1) {
+      else if (close > i + 1) {
         i = close + 1;
         continue;
       }
     }
     out.push_back(text[i++]);
   }
+  return out;
+}
+
+// What an HTML parser, reading text, takes as the start of markup when it follows '<': a tag
+// (ASCII letter), an end tag ('/'), a comment or doctype ('!'), a processing instruction ('?').
+bool opens_markup(char next) {
+  return (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') || next == '/' ||
+         next == '!' || next == '?';
+}
+
+} // namespace
+
+std::string strip_markup(std::string_view text) {
+  std::string out = strip_complete_tags(text);
+  // What is left may still open markup: "<img src=x onerror=..." with no '>' is a tag to an
+  // HTML parser all the same. Drop each '<' that would: right to left, because what follows a
+  // '<' is what follows it in the output ("<<a" loses both), and in one pass.
+  std::size_t write = out.size();
+  char next = '\0';
+  for (std::size_t read = out.size(); read-- > 0;) {
+    const char c = out[read];
+    if (c == '<' && opens_markup(next)) continue;
+    out[--write] = c;
+    next = c;
+  }
+  out.erase(0, write);
   return out;
 }
 

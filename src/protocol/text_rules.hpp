@@ -23,9 +23,12 @@ std::optional<ErrorCode> check_user_name(std::string_view name);
 // Room names appear in URLs and logs: 1-64 of [A-Za-z0-9._-].
 bool is_valid_room_name(std::string_view room);
 
-// Removes every "<...>" run (at least one character between the brackets), exactly as the MDN
-// sample's /(<([^>]+)>)/ig does, so that its client, which pastes chat text into HTML, sees the
-// same text from us as from its own server.
+// Chat text made safe for the MDN sample's client, which pastes it into innerHTML. First every
+// "<...>" run (at least one character between the brackets) goes, exactly as the sample's
+// /(<([^>]+)>)/ig does; then every '<' an HTML parser would still read as the start of markup
+// ('<' followed by an ASCII letter, '/', '!' or '?', as in an unterminated "<img ... onerror=")
+// is removed, so that what we relay never contains one. "a < b" and "<3" stay as they are.
+// Linear in the length of `text`.
 std::string strip_markup(std::string_view text);
 
 } // namespace switchboard::protocol

@@ -11,8 +11,10 @@ scenario('two users chat, call, chat in the call, hang up, and call again', asyn
 
   // Lobby chat reaches both (the sender included). Text is text: an entity stays as typed, and
   // markup never becomes an element (the server also strips <…> runs from public chat).
-  await ana.chat('hi bob: 5 &lt; 6 &amp; <b>bold</b> move');
-  for (const client of [ana, bob]) await client.expectChat('hi bob: 5 &lt; 6 &amp; bold move');
+  await ana.chat('hi bob: 5 &lt; 6 &amp; <b>bold</b> move, 1 < 2 <3');
+  for (const client of [ana, bob]) {
+    await client.expectChat('hi bob: 5 &lt; 6 &amp; bold move, 1 < 2 <3');
+  }
   await bob.chat('hello ana');
   for (const client of [ana, bob]) await client.expectChat('hello ana');
   for (const client of [ana, bob]) assert.equal(await client.chatElements('b'), 0);

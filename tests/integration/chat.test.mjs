@@ -14,6 +14,7 @@ import {
   uniqueRoom,
   waitForUserlist,
 } from './helpers.mjs';
+import { HARMLESS_ANGLE_TEXTS, OPENS_MARKUP, markupPayloads } from '../shared/markup-payloads.mjs';
 
 describe('chat', { timeout: SUITE_TIMEOUT_MS }, () => {
   let server;
@@ -51,6 +52,28 @@ describe('chat', { timeout: SUITE_TIMEOUT_MS }, () => {
     ana.send({ type: 'message', text: '<script>alert(1)</script>ok <img src=x onerror=y>!' });
     const message = await bob.next('message');
     assert.equal(message.text, 'alert(1)ok !');
+  });
+
+  // Issue 8, finding 2: the MDN client pastes chat into innerHTML, and an unterminated
+  // "<img src=x onerror=..." used to pass the "<...>" remover untouched.
+  test(
+    'no relayed chat text opens markup, however the tag is cut or nested',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const { ana, bob } = await roomOfThree();
+      const payloads = markupPayloads();
+      for (const { text } of payloads) ana.send({ type: 'message', text });
+      for (const { text } of payloads) {
+        const relayed = (await bob.next('message')).text;
+        assert.doesNotMatch(relayed, OPENS_MARKUP, `${JSON.stringify(text)} was relayed as markup`);
+      }
+    },
+  );
+
+  test("'<' that opens no markup stays as it is", { timeout: TEST_TIMEOUT_MS }, async () => {
+    const { ana, bob } = await roomOfThree();
+    for (const text of HARMLESS_ANGLE_TEXTS) ana.send({ type: 'message', text });
+    for (const text of HARMLESS_ANGLE_TEXTS) assert.equal((await bob.next('message')).text, text);
   });
 
   test(
