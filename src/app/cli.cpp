@@ -93,6 +93,30 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->check(CLI::PositiveNumber)
       ->capture_default_str()
       ->group(lim);
+  app.add_option("--max-byte-rate", limits.max_byte_rate,
+                 "Bytes/s one connection may send, enforced the same way; 0 = no limit")
+      ->envname("SWITCHBOARD_MAX_BYTE_RATE")
+      ->check(CLI::NonNegativeNumber)
+      ->default_str(std::to_string(static_cast<std::uint64_t>(limits.max_byte_rate)))
+      ->group(lim);
+  app.add_option("--byte-burst", limits.byte_burst, "Bytes a connection may send at once")
+      ->envname("SWITCHBOARD_BYTE_BURST")
+      ->check(CLI::PositiveNumber)
+      ->default_str(std::to_string(static_cast<std::uint64_t>(limits.byte_burst)))
+      ->group(lim);
+  app.add_option("--max-broadcast-rate", limits.max_broadcast_rate,
+                 "Room broadcasts (chat, messages without target)/s one connection may send; "
+                 "0 = no limit")
+      ->envname("SWITCHBOARD_MAX_BROADCAST_RATE")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(lim);
+  app.add_option("--broadcast-burst", limits.broadcast_burst,
+                 "Room broadcasts a connection may send at once")
+      ->envname("SWITCHBOARD_BROADCAST_BURST")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(lim);
 
   auto* timing = "Timing";
   std::int64_t idle = limits.idle_timeout.count();

@@ -37,6 +37,19 @@ struct Limits {
   // dropped. 0 disables the limit.
   double max_msg_rate = 1000;
   double msg_burst = 2000;
+  // Bytes per second a connection may send, with a burst allowance, enforced the same way.
+  // Parsing costs up to ~10 ns a byte (escape-heavy or deeply nested JSON): at 1 MiB/s one
+  // connection can take about 1 % of a core, while a call's setup (offer, answer, candidates:
+  // 20-50 KB) passes within the burst. 0 disables the limit.
+  double max_byte_rate = 1024 * 1024;
+  double byte_burst = 4 * 1024 * 1024;
+  // Room broadcasts (chat, and any message without a target) per second a connection may
+  // send. Each costs one frame per member of the room, so one sender's cost to the server is
+  // at most rate x members frames per second. A person typing, or a client re-sending a few
+  // lines at once, stays within the burst. Enforced like the message rate (the sender is read
+  // more slowly; nothing is dropped). 0 disables the limit.
+  double max_broadcast_rate = 20;
+  double broadcast_burst = 50;
   // A connection that answers nothing (not even pings) for this long is dropped. Pings are
   // sent after half of it passes in silence.
   std::chrono::seconds idle_timeout{60};

@@ -54,8 +54,12 @@ WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context, Connect
     : ws_(stream.release_socket()), context_(context), slot_(std::move(slot)), id_(id),
       room_(std::move(room)), remote_(std::move(remote)),
       queue_(context.config.limits.max_queue_bytes, context.config.limits.max_queue_messages),
-      rate_limiter_(context.config.limits.max_msg_rate, context.config.limits.msg_burst,
+      message_limiter_(context.config.limits.max_msg_rate, context.config.limits.msg_burst,
+                       std::chrono::steady_clock::now()),
+      byte_limiter_(context.config.limits.max_byte_rate, context.config.limits.byte_burst,
                     std::chrono::steady_clock::now()),
+      broadcast_limiter_(context.config.limits.max_broadcast_rate,
+                         context.config.limits.broadcast_burst, std::chrono::steady_clock::now()),
       opened_at_(std::chrono::steady_clock::now()) {}
 
 WsSession::~WsSession() {
@@ -102,18 +106,23 @@ void WsSession::start(Request request) {
 // The read side is a chain of callbacks rather than a coroutine: an idle connection then holds
 // only the pending read, not also a coroutine frame (~1 KiB each at 20,000 connections).
 void WsSession::read_next_message() {
-  if (const auto wait = rate_limiter_.acquire(std::chrono::steady_clock::now());
-      wait > wait.zero()) {
-    if (!throttle_timer_) throttle_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
-    throttle_timer_->expires_after(wait);
-    throttle_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec || self->closing_) return self->end_reading(ec);
-      // The token this message waited for is ours now: acquiring again would take another.
-      self->start_message();
-    });
-    return;
-  }
-  start_message();
+  const auto now = std::chrono::steady_clock::now();
+  // A token for this message, and any debt the last ones ran up in bytes or broadcasts.
+  const auto wait = std::max({message_limiter_.acquire(now), byte_limiter_.acquire(now, 0),
+                              broadcast_limiter_.acquire(now, 0)});
+  continue_reading_after(wait, &WsSession::start_message);
+}
+
+void WsSession::continue_reading_after(std::chrono::steady_clock::duration wait,
+                                       void (WsSession::*step)()) {
+  if (wait <= wait.zero()) return (this->*step)();
+  if (!throttle_timer_) throttle_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
+  throttle_timer_->expires_after(wait);
+  throttle_timer_->async_wait([self = shared_from_this(), step](beast::error_code ec) {
+    if (ec || self->closing_) return self->end_reading(ec);
+    // What this step waited for is ours now: acquiring again would take another.
+    ((*self).*step)();
+  });
 }
 
 void WsSession::start_message() {
@@ -152,7 +161,11 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
     oversize_ = true;
     read_buffer_.clear();
   }
-  if (!ws_.is_message_done()) return read_more();
+  // Bytes are charged as they arrive, discarded ones too: a part of a message can be enough to
+  // wait for.
+  const auto byte_wait =
+      byte_limiter_.acquire(std::chrono::steady_clock::now(), static_cast<double>(bytes));
+  if (!ws_.is_message_done()) return continue_reading_after(byte_wait, &WsSession::read_more);
 
   if (!ws_.got_text()) {
     send_error(protocol::ErrorCode::binary_unsupported);
@@ -210,6 +223,9 @@ void WsSession::handle_text(std::string_view text) {
                      return send_error(protocol::ErrorCode::not_registered, request.type);
                    auto message = make_shared_text(protocol::stamp_sender(request, name_));
                    if (request.target.empty()) {
+                     // Charged now, waited off before the next read: the sender slows down,
+                     // nothing it sent is dropped.
+                     broadcast_limiter_.acquire(std::chrono::steady_clock::now());
                      context_.router.broadcast(room_, message);
                    } else if (!context_.router.send_to(room_, request.target, message)) {
                      send_error(protocol::ErrorCode::unknown_target, request.type, request.target);

@@ -43,8 +43,10 @@ public:
   void abort() override;
 
 private:
-  // Reading: one message at a time, throttled by the rate limiter.
+  // Reading: one message at a time, throttled by the rate limiters.
   void read_next_message();
+  // Runs `step` now, or after `wait` when a limiter asks the sender to slow down.
+  void continue_reading_after(std::chrono::steady_clock::duration wait, void (WsSession::*step)());
   void start_message();
   void read_more();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
@@ -93,7 +95,11 @@ private:
   bool oversize_ = false;
   std::size_t message_bytes_ = 0;
 
-  RateLimiter rate_limiter_;
+  // Inbound limits: messages, bytes (a few huge or escape-heavy messages cost a worker as much
+  // as many small ones) and room broadcasts (each costs a frame per member of the room).
+  RateLimiter message_limiter_;
+  RateLimiter byte_limiter_;
+  RateLimiter broadcast_limiter_;
   // Made when first needed (120 bytes each): most connections are never throttled, and
   // closing happens once.
   std::unique_ptr<boost::asio::steady_timer> throttle_timer_;

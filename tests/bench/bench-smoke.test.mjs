@@ -18,7 +18,7 @@ describe('switchboard-bench smoke', { timeout: SUITE_TIMEOUT_MS }, () => {
 
   before(async () => {
     assert.ok(fs.existsSync(BENCH_BINARY), `no bench at ${BENCH_BINARY}: build switchboard-bench`);
-    server = await startServer(['--max-msg-rate', '0', '--log-level', 'warn']);
+    server = await startServer(['--max-msg-rate', '0', '--max-byte-rate', '0', '--max-broadcast-rate', '0', '--log-level', 'warn']);
   });
   after(async () => {
     await server?.stop();

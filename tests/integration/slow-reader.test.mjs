@@ -54,6 +54,9 @@ describe('slow reader', { timeout: SUITE_TIMEOUT_MS }, () => {
         String(QUEUE_LIMIT),
         '--idle-timeout',
         '300',
+        // The flood is 64 MiB: the per-connection byte rate would stretch it over a minute.
+        '--max-byte-rate',
+        '0',
       ]);
       const room = uniqueRoom('slow');
       const url = roomUrl(server, room);

@@ -55,6 +55,18 @@ TEST(RateLimiter, RefillIsCappedAtTheBurst) {
   EXPECT_EQ(limiter.acquire(later), clock_type::duration(250ms));
 }
 
+// Bytes are charged after they were read: one big message puts the bucket in debt, and asking
+// (cost 0) says how long to wait it off.
+TEST(RateLimiter, ChargedAfterTheFactTheDebtIsWaitedOff) {
+  RateLimiter bytes(1024.0, 2048.0, t0);
+  EXPECT_EQ(bytes.acquire(t0, 2048.0), clock_type::duration::zero());
+  EXPECT_EQ(bytes.acquire(t0, 0.0), clock_type::duration::zero());
+  // 4 KiB over the bucket at 1 KiB/s: four seconds.
+  EXPECT_EQ(bytes.acquire(t0, 4096.0), clock_type::duration(4s));
+  EXPECT_EQ(bytes.acquire(t0 + 1s, 0.0), clock_type::duration(3s));
+  EXPECT_EQ(bytes.acquire(t0 + 4s, 0.0), clock_type::duration::zero());
+}
+
 TEST(RateLimiter, ZeroRateDisables) {
   RateLimiter limiter(0.0, 1.0, t0);
   for (int i = 0; i < 10000; ++i)
