@@ -49,7 +49,8 @@ std::string_view default_message(ErrorCode code) {
   case ErrorCode::not_object:
     return "A message must be a JSON object.";
   case ErrorCode::invalid_type:
-    return "A message needs a \"type\": a non-empty string of at most 64 characters.";
+    return "A message needs a \"type\": a non-empty string of at most 64 characters, without "
+           "control characters.";
   case ErrorCode::reserved_type:
     return "Only the server sends messages of this type.";
   case ErrorCode::not_registered:
@@ -66,7 +67,7 @@ std::string_view default_message(ErrorCode code) {
   case ErrorCode::room_full:
     return "This room is full.";
   case ErrorCode::invalid_target:
-    return "\"target\" must be a user name (a string) or null.";
+    return "\"target\" must be a user name (a string without control characters) or null.";
   case ErrorCode::unknown_target:
     return "No user of that name is in this room.";
   case ErrorCode::invalid_text:

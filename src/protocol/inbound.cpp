@@ -77,15 +77,18 @@ Inbound parse_inbound(std::string_view text, const InboundLimits& limits) {
   if (type_value == nullptr || !type_value->is_string())
     return Rejection{ErrorCode::invalid_type, {}};
   const std::string_view type = type_value->get_string();
-  if (type.empty() || count_code_points(type) > max_type_length)
+  if (type.empty() || count_code_points(type) > max_type_length || has_control_character(type))
     return Rejection{ErrorCode::invalid_type, {}};
+  // Compared only now: with control characters refused, no variant of a reserved type is left
+  // that some client would still read as one.
   if (is_reserved_type(type)) return Rejection{ErrorCode::reserved_type, std::string(type)};
 
   if (type == "username") return parse_register(message);
 
   RelayRequest request{std::string(type), {}, text, std::move(*members), std::nullopt};
   if (const auto* t = message.if_contains("target"); t != nullptr && !t->is_null()) {
-    if (!t->is_string()) return Rejection{ErrorCode::invalid_target, request.type};
+    if (!t->is_string() || has_control_character(t->get_string()))
+      return Rejection{ErrorCode::invalid_target, request.type};
     request.target = t->get_string();
   }
   if (type == "message") {

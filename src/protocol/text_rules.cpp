@@ -39,6 +39,13 @@ std::size_t count_code_points(std::string_view utf8) {
   }));
 }
 
+bool has_control_character(std::string_view utf8) {
+  for (std::size_t i = 0; i < utf8.size();) {
+    if (is_control(next_code_point(utf8, i))) return true;
+  }
+  return false;
+}
+
 std::optional<ErrorCode> check_user_name(std::string_view name) {
   if (name.empty()) return ErrorCode::name_empty;
   if (count_code_points(name) > max_name_code_points) return ErrorCode::name_too_long;

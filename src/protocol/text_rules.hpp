@@ -17,6 +17,10 @@ inline constexpr std::size_t max_type_length = 64;
 // Number of code points in valid UTF-8 (WebSocket text frames are validated before we see them).
 std::size_t count_code_points(std::string_view utf8);
 
+// True if `utf8` holds a C0 or C1 control character or DEL. A "type" or "target" with one is
+// refused: "userlist\u0000" is a user list to a client that reads strings C-style.
+bool has_control_character(std::string_view utf8);
+
 // nullopt when `name` is an acceptable user name, else the error to report.
 std::optional<ErrorCode> check_user_name(std::string_view name);
 

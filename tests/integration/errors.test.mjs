@@ -84,7 +84,7 @@ describe('error codes', { timeout: SUITE_TIMEOUT_MS }, () => {
   });
 
   test(
-    'invalid-type: missing, not a string, empty, longer than 64',
+    'invalid-type: missing, not a string, empty, longer than 64, control characters',
     { timeout: TEST_TIMEOUT_MS },
     async () => {
       await expectErrorEachTime(
@@ -96,6 +96,10 @@ describe('error codes', { timeout: SUITE_TIMEOUT_MS }, () => {
           { type: ['message'] },
           { type: '' },
           { type: 'x'.repeat(65) },
+          // Issue 8, finding 6: a control character makes no reserved type look like one.
+          { type: 'userlist\u0000', users: ['mallory'] },
+          { type: 'error\u0000', code: 'kicked' },
+          { type: 'video-offer\n' },
         ],
         'invalid-type',
       );
@@ -243,7 +247,7 @@ describe('error codes', { timeout: SUITE_TIMEOUT_MS }, () => {
     },
   );
 
-  test('invalid-target: neither a string nor null', { timeout: TEST_TIMEOUT_MS }, async () => {
+  test('invalid-target: neither a string nor null, or with a control character', { timeout: TEST_TIMEOUT_MS }, async () => {
     await expectErrorEachTime(
       await member(),
       [
@@ -251,6 +255,7 @@ describe('error codes', { timeout: SUITE_TIMEOUT_MS }, () => {
         { type: 'hang-up', target: true },
         { type: 'x-custom', target: { name: 'bob' } },
         { type: 'x-custom', target: ['bob'] },
+        { type: 'x-custom', target: 'bob\u0000' },
       ],
       'invalid-target',
     );

@@ -183,6 +183,25 @@ TEST(ParseInbound, ReservedTypeIsRefusedWhenItsKeyIsEscaped) {
             ErrorCode::reserved_type);
 }
 
+// Issue 8, finding 6: "userlist\u0000" was relayed, and a client reading strings C-style saw a
+// server user list. Control characters are refused before reserved types are compared.
+TEST(ParseInbound, TypeOrTargetWithAControlCharacterIsRefused) {
+  for (const char* text :
+       {R"({"type":"userlist\u0000","users":["mallory"]})",
+        R"({"type":"error\u0000x","code":"kicked"})", R"({"type":"\u0000userlist"})",
+        R"({"type":"video-offer\n"})", R"({"type":"a\u001fb"})", R"({"type":"a\u007fb"})",
+        "{\"type\":\"a\xC2\x85" "b\"}" /* U+0085, a C1 control */}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Parsed(text).code(), ErrorCode::invalid_type);
+  }
+  for (const char* text : {R"({"type":"video-offer","target":"ana\u0000"})",
+                           R"({"type":"video-offer","target":"\u0000"})",
+                           R"({"type":"message","text":"hi","target":"ana\r\n"})"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(Parsed(text).code(), ErrorCode::invalid_target);
+  }
+}
+
 TEST(ParseInbound, OrdinaryTypesAreNotReserved) {
   for (const char* type :
        {"username", "message", "video-offer", "video-answer", "new-ice-candidate", "hang-up"})
