@@ -73,7 +73,8 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->capture_default_str()
       ->group(lim);
   app.add_option("--max-connections", limits.max_connections,
-                 "Connections held at once; further ones get HTTP 503")
+                 "Connections held at once; further ones get HTTP 503; 0 = as many as the "
+                 "open-file limit allows")
       ->envname("SWITCHBOARD_MAX_CONNECTIONS")
       ->capture_default_str()
       ->group(lim);

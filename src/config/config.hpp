@@ -27,9 +27,13 @@ struct Limits {
   // either bound is passed, so its backlog can never grow the server's memory without limit.
   std::size_t max_queue_bytes = 4 * 1024 * 1024;
   std::size_t max_queue_messages = 4096;
-  // Connections of any kind (HTTP or WebSocket) held at once. The process's open-file limit
-  // is the other ceiling; the server never exceeds it on purpose.
-  std::size_t max_connections = 100000;
+  // Connections of any kind (HTTP or WebSocket) held at once; past it clients get 503 with
+  // Retry-After. 0 (the default) means as many as the open-file limit allows, less a reserve
+  // (config/connection_budget.hpp); a larger value is lowered to that at start.
+  std::size_t max_connections = 0;
+  // Derived at start, not a flag: connections accepted at all (max_connections plus those
+  // accepted only to be told 503, or to be answered /healthz).
+  std::size_t accept_limit = 0;
   // Registered users in one room.
   std::size_t max_room_users = 50000;
   // Messages per second a connection may send, with a burst allowance. Past it the server

@@ -9,8 +9,11 @@ namespace {
 
 template <typename Body>
 void set_common_headers(beast_http::response<Body>& response, const Request& request,
-                        std::string_view content_type) {
+                        std::string_view content_type, std::initializer_list<ExtraHeader> extra) {
   response.set(beast_http::field::server, server_name);
+  set_security_headers(response);
+  for (const auto& header : extra)
+    response.set(header.field, header.value);
   response.set(beast_http::field::content_type, content_type);
   response.set(beast_http::field::cache_control, "no-store");
   if (response.result() == beast_http::status::method_not_allowed)
@@ -19,16 +22,17 @@ void set_common_headers(beast_http::response<Body>& response, const Request& req
 }
 
 beast_http::message_generator make_text(const Request& request, beast_http::status status,
-                                        std::string_view content_type, std::string body) {
+                                        std::string_view content_type, std::string body,
+                                        std::initializer_list<ExtraHeader> extra = {}) {
   // A HEAD answer carries the headers of the GET answer and no body.
   if (request.method() == beast_http::verb::head) {
     beast_http::response<beast_http::empty_body> response{status, request.version()};
-    set_common_headers(response, request, content_type);
+    set_common_headers(response, request, content_type, extra);
     response.content_length(body.size());
     return response;
   }
   beast_http::response<beast_http::string_body> response{status, request.version()};
-  set_common_headers(response, request, content_type);
+  set_common_headers(response, request, content_type, extra);
   response.body() = std::move(body);
   response.prepare_payload();
   return response;
@@ -37,8 +41,9 @@ beast_http::message_generator make_text(const Request& request, beast_http::stat
 } // namespace
 
 beast_http::message_generator make_error_response(const Request& request, beast_http::status status,
-                                                  std::string_view text) {
-  return make_text(request, status, "text/plain; charset=utf-8", std::string(text));
+                                                  std::string_view text,
+                                                  std::initializer_list<ExtraHeader> extra) {
+  return make_text(request, status, "text/plain; charset=utf-8", std::string(text), extra);
 }
 
 beast_http::message_generator make_json_response(const Request& request, std::string json) {

@@ -90,6 +90,7 @@ serve_static(const fs::path& root, const beast_http::request<beast_http::string_
 
   const auto add_headers = [&](auto& response) {
     response.set(beast_http::field::server, server_name);
+    set_security_headers(response);
     response.set(beast_http::field::etag, etag);
     response.set(beast_http::field::last_modified, http_date(mtime));
     // Revalidate every time: a new deploy is seen at once, and unchanged files cost a 304.

@@ -1,5 +1,6 @@
 #include "net/http_session.hpp"
 
+#include "http/request_checks.hpp"
 #include "http/responses.hpp"
 #include "http/static_files.hpp"
 #include "log/log.hpp"
@@ -27,6 +28,14 @@ namespace {
 constexpr std::uint32_t max_request_header_bytes = 8 * 1024;
 constexpr std::uint64_t max_request_body_bytes = 8 * 1024;
 constexpr std::string_view default_room = "default";
+// After an error answer the rest of the request (a 10 MB body, say) may still be arriving;
+// closing with unread input makes the kernel send a reset, which can destroy the answer before
+// the client reads it. So the input is read and dropped for a while first ("lingering close",
+// as nginx's lingering_time / lingering_timeout), bounded in time and bytes.
+constexpr auto linger_time = std::chrono::seconds(2);
+constexpr std::size_t linger_bytes = 16 * 1024 * 1024;
+// Seconds a client refused at --max-connections is asked to wait before trying again.
+constexpr std::string_view retry_after_seconds = "5";
 
 std::string endpoint_string(const net::ip::tcp::socket& socket) {
   beast::error_code ec;
@@ -86,31 +95,68 @@ void HttpSession::read_request() {
   parser_->header_limit(max_request_header_bytes);
   parser_->body_limit(max_request_body_bytes);
   stream_.expires_after(context_.config.limits.handshake_timeout);
-  bhttp::async_read(
+  // The header first: its framing is checked before any body is read by its rules.
+  bhttp::async_read_header(
       stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_request(ec); });
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
-void HttpSession::on_request(beast::error_code ec) {
+void HttpSession::on_header(beast::error_code ec) {
+  if (ec) return on_read_error(ec);
+  if (const auto refusal = http::framing_refusal(parser_->get()))
+    return refuse(refusal->status, refusal->reason);
+  if (parser_->is_done()) return on_request();
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code body_ec, std::size_t) {
+                      if (body_ec) return self->on_read_error(body_ec);
+                      self->on_request();
+                    });
+}
+
+void HttpSession::on_read_error(beast::error_code ec) {
   if (ec == bhttp::error::end_of_stream) {
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
     return;
   }
-  // Timeouts, resets and oversized requests: nothing useful can be sent back.
-  if (ec) return;
+  const auto refusal = http::refusal_for_read_error(ec);
+  if (!refusal) return; // the peer is gone, or took too long
+  log::debug(
+      "http-refused",
+      {{"conn", id_}, {"status", static_cast<int>(refusal->status)}, {"reason", ec.message()}});
+  refuse(refusal->status, refusal->reason);
+}
+
+void HttpSession::refuse(bhttp::status status, std::string_view reason) {
+  // The request could not be read (or trusted): answer as HTTP/1.1 and close.
+  http::Request request;
+  request.version(11);
+  request.keep_alive(false);
+  send(http::make_error_response(request, status, reason));
+}
+
+void HttpSession::on_request() {
   auto request = parser_->release();
 
-  if (over_capacity_) {
-    request.keep_alive(false);
+  if (over_capacity_) request.keep_alive(false);
+  // At capacity the server still says how it is: /healthz is answered like any other time.
+  if (over_capacity_ && split_target(request.target()).path != "/healthz") {
     log::warn("connection-refused", {{"conn", id_}, {"reason", "max-connections"}});
     return send(http::make_error_response(request, bhttp::status::service_unavailable,
-                                          "Server is at its connection limit\n"));
+                                          "Server is at its connection limit\n",
+                                          {{bhttp::field::retry_after, retry_after_seconds}}));
   }
   if (beast::websocket::is_upgrade(request)) return upgrade(std::move(request));
   send(respond(request));
 }
 
 void HttpSession::upgrade(bhttp::request<bhttp::string_body> request) {
+  // Beast 1.81 takes any Sec-WebSocket-Key; RFC 6455 wants 400 for a bad one.
+  if (!http::has_valid_websocket_key(request)) {
+    request.keep_alive(false);
+    return send(
+        http::make_error_response(request, bhttp::status::bad_request,
+                                  "Sec-WebSocket-Key must be one base64 value of 16 bytes\n"));
+  }
   const auto room = room_for_target(request.target());
   if (!room || room->empty()) {
     request.keep_alive(false);
@@ -149,12 +195,29 @@ void HttpSession::send(bhttp::message_generator response) {
   beast::async_write(stream_, std::move(response),
                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                        if (ec) return;
-                       if (!keep_alive || self->stopping_) {
-                         self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
-                         return;
-                       }
+                       if (!keep_alive || self->stopping_) return self->linger();
                        self->read_request();
                      });
+}
+
+void HttpSession::linger() {
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  if (ec) return;
+  stream_.expires_after(linger_time);
+  drain();
+}
+
+void HttpSession::drain() {
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(64 * 1024),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->drained_ += n;
+                            // End of stream, an error or the time limit: the destructor closes the
+                            // socket.
+                            if (ec || self->drained_ > linger_bytes) return;
+                            self->drain();
+                          });
 }
 
 } // namespace switchboard

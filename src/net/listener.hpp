@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <memory>
 
 namespace switchboard {
@@ -24,12 +25,18 @@ public:
 
 private:
   void accept();
+  void on_accept_failed(const boost::system::error_code& ec);
+  void retry_after(std::chrono::steady_clock::duration delay);
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  // Waits before retrying when accept fails for lack of file descriptors.
+  // Waits before accepting again: after a failure for lack of file descriptors, or while the
+  // server holds accept_limit connections.
   boost::asio::steady_timer retry_timer_;
   ServerContext& context_;
+  // accept() failures in a row, and the wait before the next try (doubles up to a second).
+  std::size_t failed_accepts_ = 0;
+  std::chrono::steady_clock::duration retry_delay_ = std::chrono::milliseconds(50);
 };
 
 } // namespace switchboard

@@ -5,9 +5,16 @@
 // one message per call, and one sendmsg per small message is most of a relay's CPU). The gate
 // runs their writes one after another, each to completion, so frames never interleave.
 //
+// It also enforces the two RFC 6455 rules Beast 1.81 leaves out (net/ws_strictness.hpp): it
+// watches the frame lengths a client sends, and turns Beast's echo of an undefined close code
+// into a 1002.
+//
 // Not thread-safe: every call happens on the owning session's strand, which is also the
 // executor of the socket underneath.
 
+#include "net/ws_strictness.hpp"
+
+#include <algorithm>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
@@ -17,7 +24,10 @@
 #include <boost/beast/websocket/teardown.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <list>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -35,9 +45,24 @@ public:
   NextLayer& next_layer() noexcept { return next_; }
   const NextLayer& next_layer() const noexcept { return next_; }
 
+  // Called (posted, once) when the client sends a frame whose 64-bit length has its top bit
+  // set: the session closes with 1002. Beast would wait for the 2^63 bytes.
+  void on_protocol_violation(std::function<void()> callback) {
+    on_violation_ = std::move(callback);
+  }
+
+  // Beast's reads; the bytes pass through the frame-length guard on their way up.
   template <class MutableBufferSequence, class ReadToken>
   auto async_read_some(const MutableBufferSequence& buffers, ReadToken&& token) {
-    return next_.async_read_some(buffers, std::forward<ReadToken>(token));
+    return boost::asio::async_initiate<ReadToken, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, const MutableBufferSequence& into) {
+          next_.async_read_some(into, [this, into, handler = std::move(handler)](
+                                          boost::system::error_code ec, std::size_t n) mutable {
+            if (!ec) inspect_read(into, n);
+            std::move(handler)(ec, n);
+          });
+        },
+        token, buffers);
   }
 
   // Beast's writes. Completes only when all of `buffers` is written, which a write_some may.
@@ -46,9 +71,14 @@ public:
   // handshake response and control frames here, each far smaller.
   template <class ConstBufferSequence, class WriteToken>
   auto async_write_some(const ConstBufferSequence& buffers, WriteToken&& token) {
-    return async_write_all(Buffers(boost::asio::buffer_sequence_begin(buffers),
-                                   boost::asio::buffer_sequence_end(buffers)),
-                           std::forward<WriteToken>(token));
+    Buffers pieces(boost::asio::buffer_sequence_begin(buffers),
+                   boost::asio::buffer_sequence_end(buffers));
+    // Beast answering a client's close with the client's own code 5000+: a 1002 instead, of
+    // the same size, so that Beast's count of bytes written stays right.
+    if (pieces.size() == 1 && pieces[0].size() == sizeof protocol_error_close_frame &&
+        refused_close_echo({static_cast<const std::uint8_t*>(pieces[0].data()), pieces[0].size()}))
+      pieces[0] = boost::asio::buffer(protocol_error_close_frame);
+    return async_write_all(std::move(pieces), std::forward<WriteToken>(token));
   }
 
   // Writes all of `buffers` after every write submitted before it. The memory they point to
@@ -105,6 +135,19 @@ private:
                              });
   }
 
+  template <class MutableBufferSequence>
+  void inspect_read(const MutableBufferSequence& into, std::size_t bytes) {
+    if (guard_.violated()) return;
+    for (auto it = boost::asio::buffer_sequence_begin(into);
+         bytes > 0 && it != boost::asio::buffer_sequence_end(into); ++it) {
+      const auto piece = std::min(bytes, boost::asio::buffer_size(*it));
+      bytes -= piece;
+      if (!guard_.feed({static_cast<const std::uint8_t*>((*it).data()), piece})) continue;
+      if (on_violation_) boost::asio::post(next_.get_executor(), std::move(on_violation_));
+      return;
+    }
+  }
+
   // Completes `write` with the stored error, from the event loop (never inside the caller).
   void fail(Write write) {
     boost::asio::post(next_.get_executor(),
@@ -121,6 +164,8 @@ private:
   // handler held its session, and the session its socket: every rate-limited client that reset
   // its connection leaked an fd and its queue (issue 8, finding 1).
   boost::system::error_code failed_;
+  FrameLengthGuard guard_;
+  std::function<void()> on_violation_;
   Buffers in_flight_;
   // At most one write per writer waits here: each waits for its own to complete. A list, as
   // the one container that never move-assigns its elements: Boost 1.81's

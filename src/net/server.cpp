@@ -53,6 +53,7 @@ int Server::run() {
              {{"address", listener_->local_endpoint().address().to_string()},
               {"port", port()},
               {"threads", threads},
+              {"max_connections", config_.limits.max_connections},
               {"web_root", context_.web_root.string()}});
   listener_->run();
   wait_for_signal();

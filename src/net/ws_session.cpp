@@ -82,6 +82,11 @@ void WsSession::start(Request request) {
         if (json_subprotocol) res.set(beast::http::field::sec_websocket_protocol, "json");
       }));
   context_.connections.track(id_, std::weak_ptr<Closable>(shared_from_this()));
+  ws_.next_layer().on_protocol_violation([weak = weak_from_this()] {
+    if (const auto self = weak.lock())
+      self->close(websocket::close_code::protocol_error, "frame length over 2^63",
+                  self->context_.config.limits.handshake_timeout);
+  });
 
   auto upgrade = std::make_shared<Request>(std::move(request));
   ws_.async_accept(*upgrade, [self = shared_from_this(), upgrade](beast::error_code ec) {

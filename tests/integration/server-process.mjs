@@ -71,17 +71,19 @@ async function raceTimer(promise, ms) {
 /**
  * Starts the server on 127.0.0.1 with a kernel-chosen port.
  * @param {string[]} extraArgs flags after `--port 0 --bind 127.0.0.1 --web-root DIR`
- * @param {{ webRoot?: string, env?: object }} options without webRoot a temp root with an
- *   index.html is made and removed on stop()
+ * @param {{ webRoot?: string, env?: object, launcher?: string[] }} options without webRoot a
+ *   temp root with an index.html is made and removed on stop(); launcher: a command that execs
+ *   the server (e.g. `prlimit --nofile=N --`), so that the PID is still the server's
  */
-export async function startServer(extraArgs = [], { webRoot, env } = {}) {
+export async function startServer(extraArgs = [], { webRoot, env, launcher = [] } = {}) {
   if (!fs.existsSync(SERVER_BINARY)) {
     throw new Error(`no server binary at ${SERVER_BINARY}: build it or set SWITCHBOARD_BIN`);
   }
   const ownWebRoot = webRoot ? null : makeWebRoot();
   const args = ['--port', '0', '--bind', '127.0.0.1', '--web-root', webRoot ?? ownWebRoot.dir];
   args.push(...extraArgs);
-  const proc = spawn(SERVER_BINARY, args, {
+  const [command, ...commandArgs] = [...launcher, SERVER_BINARY, ...args];
+  const proc = spawn(command, commandArgs, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

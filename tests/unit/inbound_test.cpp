@@ -190,7 +190,7 @@ TEST(ParseInbound, TypeOrTargetWithAControlCharacterIsRefused) {
        {R"({"type":"userlist\u0000","users":["mallory"]})",
         R"({"type":"error\u0000x","code":"kicked"})", R"({"type":"\u0000userlist"})",
         R"({"type":"video-offer\n"})", R"({"type":"a\u001fb"})", R"({"type":"a\u007fb"})",
-        "{\"type\":\"a\xC2\x85" "b\"}" /* U+0085, a C1 control */}) {
+        "{\"type\":\"a\u0085b\"}" /* U+0085, a C1 control, in UTF-8 */}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(Parsed(text).code(), ErrorCode::invalid_type);
   }

@@ -92,6 +92,14 @@ export class Scene {
 
   async close() {
     const errors = [];
+    // The server's Content-Security-Policy must allow everything the client does: a violation
+    // (Chromium logs "Refused to ... Content Security Policy") fails the test that caused it.
+    for (const client of this.#clients) {
+      const violations = client.logs.filter((line) => /Content Security Policy/i.test(line));
+      if (violations.length) {
+        errors.push(new Error(`${client.label}: CSP violations:\n${violations.join('\n')}`));
+      }
+    }
     if (this.#browser) {
       await this.#browser.then((browser) => browser.close()).catch((error) => errors.push(error));
     }
