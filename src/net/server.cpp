@@ -1,11 +1,14 @@
 #include "net/server.hpp"
 
+#include "config/connection_budget.hpp"
 #include "log/log.hpp"
 #include "protocol/outbound.hpp"
 
 #include <boost/asio/post.hpp>
 #include <csignal>
+#include <cstdint>
 #include <filesystem>
+#include <sys/resource.h>
 #include <thread>
 #include <vector>
 
@@ -29,6 +32,22 @@ std::filesystem::path canonical_web_root(const std::string& web_root) {
   return root;
 }
 
+// --max-connections within what the open-file limit allows (config/connection_budget.hpp).
+void fit_connections_to_open_file_limit(Limits& limits) {
+  rlimit limit{};
+  const std::uint64_t open_files =
+      getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+          ? limit.rlim_cur
+          : std::uint64_t{1} << 20;
+  const auto budget = connection_budget(limits.max_connections, open_files);
+  if (budget.lowered)
+    log::warn("max-connections-lowered", {{"configured", limits.max_connections},
+                                          {"to", budget.max_connections},
+                                          {"open_file_limit", open_files}});
+  limits.max_connections = budget.max_connections;
+  limits.accept_limit = budget.accept_limit;
+}
+
 } // namespace
 
 Server::Server(Config config)
@@ -42,6 +61,7 @@ Server::Server(Config config)
                make_shared_text(protocol::make_config_message(config_.ice_servers))},
       control_(net::make_strand(ioc_)), signals_(control_, SIGINT, SIGTERM),
       shutdown_deadline_(control_) {
+  fit_connections_to_open_file_limit(config_.limits);
   const net::ip::tcp::endpoint endpoint{net::ip::make_address(config_.bind_address), config_.port};
   listener_ = std::make_shared<Listener>(ioc_, endpoint, context_);
 }
