@@ -22,9 +22,13 @@ public:
   // the bucket is not in debt.
   clock::duration acquire(clock::time_point now, double cost = 1.0) {
     if (rate_ <= 0) return clock::duration::zero();
-    const std::chrono::duration<double> elapsed = now - last_;
-    last_ = now;
-    tokens_ = std::min(burst_, tokens_ + elapsed.count() * rate_);
+    // A caller may pass a time read a little earlier than the last one it passed: no refill
+    // then, rather than a negative one.
+    if (now > last_) {
+      const std::chrono::duration<double> elapsed = now - last_;
+      last_ = now;
+      tokens_ = std::min(burst_, tokens_ + elapsed.count() * rate_);
+    }
     tokens_ -= cost;
     if (tokens_ >= 0) return clock::duration::zero();
     return std::chrono::duration_cast<clock::duration>(

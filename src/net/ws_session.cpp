@@ -104,14 +104,13 @@ void WsSession::start(Request request) {
     }
     self->enqueue(make_shared_text(protocol::make_id_message(self->id_)));
     self->enqueue(self->context_.config_message);
-    self->read_next_message();
+    self->read_next_message(std::chrono::steady_clock::now());
   });
 }
 
 // The read side is a chain of callbacks rather than a coroutine: an idle connection then holds
 // only the pending read, not also a coroutine frame (~1 KiB each at 20,000 connections).
-void WsSession::read_next_message() {
-  const auto now = std::chrono::steady_clock::now();
+void WsSession::read_next_message(std::chrono::steady_clock::time_point now) {
   // A token for this message, and any debt the last ones ran up in bytes or broadcasts.
   const auto wait = std::max({message_limiter_.acquire(now), byte_limiter_.acquire(now, 0),
                               broadcast_limiter_.acquire(now, 0)});
@@ -168,8 +167,10 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
   }
   // Bytes are charged as they arrive, discarded ones too: a part of a message can be enough to
   // wait for.
-  const auto byte_wait =
-      byte_limiter_.acquire(std::chrono::steady_clock::now(), static_cast<double>(bytes));
+  // One clock reading serves this read and the next message's limits: the clock costs as much
+  // as the limiters.
+  const auto now = std::chrono::steady_clock::now();
+  const auto byte_wait = byte_limiter_.acquire(now, static_cast<double>(bytes));
   if (!ws_.is_message_done()) return continue_reading_after(byte_wait, &WsSession::read_more);
 
   if (!ws_.got_text()) {
@@ -182,7 +183,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
   }
   // A big message grew the buffer: give it back rather than keep it while idle.
   if (read_buffer_.capacity() > first_read_budget) read_buffer_ = beast::flat_buffer();
-  read_next_message();
+  read_next_message(now);
 }
 
 void WsSession::end_reading(beast::error_code ec) {

@@ -44,7 +44,8 @@ public:
 
 private:
   // Reading: one message at a time, throttled by the rate limiters.
-  void read_next_message();
+  // `now`: the time of the read that finished the last message.
+  void read_next_message(std::chrono::steady_clock::time_point now);
   // Runs `step` now, or after `wait` when a limiter asks the sender to slow down.
   void continue_reading_after(std::chrono::steady_clock::duration wait, void (WsSession::*step)());
   void start_message();

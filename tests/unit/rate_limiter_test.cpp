@@ -67,6 +67,14 @@ TEST(RateLimiter, ChargedAfterTheFactTheDebtIsWaitedOff) {
   EXPECT_EQ(bytes.acquire(t0 + 4s, 0.0), clock_type::duration::zero());
 }
 
+TEST(RateLimiter, AnEarlierTimeRefillsNothingAndTakesNothingExtra) {
+  RateLimiter limiter(4.0, 1.0, t0 + 1s);
+  EXPECT_EQ(limiter.acquire(t0 + 1s), clock_type::duration::zero());
+  // Read before the last call: the bucket is as it was, empty, and one token is 1/4 s away.
+  EXPECT_EQ(limiter.acquire(t0, 0.0), clock_type::duration::zero());
+  EXPECT_EQ(limiter.acquire(t0), clock_type::duration(250ms));
+}
+
 TEST(RateLimiter, ZeroRateDisables) {
   RateLimiter limiter(0.0, 1.0, t0);
   for (int i = 0; i < 10000; ++i)
