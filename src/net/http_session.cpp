@@ -150,6 +150,13 @@ void HttpSession::on_request() {
 }
 
 void HttpSession::upgrade(bhttp::request<bhttp::string_body> request) {
+  // Beast would answer a version other than 13 itself, without our headers.
+  if (request[bhttp::field::sec_websocket_version] != "13") {
+    request.keep_alive(false);
+    return send(http::make_error_response(request, bhttp::status::upgrade_required,
+                                          "Only WebSocket version 13 is spoken here\n",
+                                          {{bhttp::field::sec_websocket_version, "13"}}));
+  }
   // Beast 1.81 takes any Sec-WebSocket-Key; RFC 6455 wants 400 for a bad one.
   if (!http::has_valid_websocket_key(request)) {
     request.keep_alive(false);

@@ -64,6 +64,8 @@ std::optional<ErrorCode> check_user_name(std::string_view name) {
 
 bool is_valid_room_name(std::string_view room) {
   if (room.empty() || room.size() > max_room_name_length) return false;
+  // "." and ".." (and longer runs of dots) read as paths in URLs and logs.
+  if (room.find_first_not_of('.') == std::string_view::npos) return false;
   return std::all_of(room.begin(), room.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-';

@@ -24,7 +24,7 @@ bool has_control_character(std::string_view utf8);
 // nullopt when `name` is an acceptable user name, else the error to report.
 std::optional<ErrorCode> check_user_name(std::string_view name);
 
-// Room names appear in URLs and logs: 1-64 of [A-Za-z0-9._-].
+// Room names appear in URLs and logs: 1-64 of [A-Za-z0-9._-], not dots alone.
 bool is_valid_room_name(std::string_view room);
 
 // Chat text made safe for the MDN sample's client, which pastes it into innerHTML. First every

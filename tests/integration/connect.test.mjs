@@ -119,6 +119,8 @@ describe('connecting', { timeout: SUITE_TIMEOUT_MS }, () => {
         '/?room=caf%C3%A9', // non-ASCII
         '/?room=a%24b', // "$"
         '/room/a%3Cb%3E', // "<b>"
+        '/?room=..', // dots alone read as a path
+        '/?room=.',
       ];
       for (const path of refused) {
         assert.equal(await handshakeStatus(`${server.url}${path}`), 400, `path ${path}`);

@@ -67,6 +67,19 @@ describe('WebSocket protocol strictness', { timeout: SUITE_TIMEOUT_MS }, () => {
     });
   }
 
+  test('426 for another WebSocket version, with the version spoken and the security headers', {
+    timeout: TEST_TIMEOUT_MS,
+  }, async () => {
+    const request = upgradeRequest(server.port, key(16)).replace(
+      'Sec-WebSocket-Version: 13',
+      'Sec-WebSocket-Version: 8',
+    );
+    const response = await rawHttpRequest(server.port, request);
+    assert.equal(response.status, 426);
+    assert.equal(response.headers['sec-websocket-version'], '13');
+    assert.equal(response.headers['x-content-type-options'], 'nosniff');
+  });
+
   test('a well-formed key still upgrades', { timeout: TEST_TIMEOUT_MS }, async () => {
     const raw = await openRawWebSocket(server.port, '/');
     assert.equal((await raw.next('id')).type, 'id');

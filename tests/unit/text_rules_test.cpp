@@ -106,7 +106,7 @@ TEST(IsValidRoomName, RejectsEverythingElse) {
   EXPECT_FALSE(is_valid_room_name(""));
   EXPECT_FALSE(is_valid_room_name(repeat("r", 65)));
   for (const std::string& bad : {"bad name"s, "a/b"s, "a?b"s, "a%20b"s, "a+b"s, "a\\b"s,
-                                 "caf" + two_bytes, "a\0b"s, "<b>"s, "a:b"s}) {
+                                 "caf" + two_bytes, "a\0b"s, "<b>"s, "a:b"s, "."s, ".."s, "..."s}) {
     SCOPED_TRACE(::testing::PrintToString(bad));
     EXPECT_FALSE(is_valid_room_name(bad));
   }
