@@ -128,7 +128,10 @@ class Witnesses {
           Array.from({ length: seq + 1 }, (_, i) => i),
           `${to.name} lost, repeated or reordered a witness message`,
         );
-        assert.ok(seen.every((m) => m.name === from.name), 'a witness message changed sender');
+        assert.ok(
+          seen.every((m) => m.name === from.name),
+          'a witness message changed sender',
+        );
       }),
     );
     for (const witness of this.pair) {
@@ -141,8 +144,8 @@ class Witnesses {
   }
 }
 
-async function health() {
-  const response = await httpRequest(server.port, 'GET', '/healthz');
+async function health(target = server) {
+  const response = await httpRequest(target.port, 'GET', '/healthz');
   assert.equal(response.status, 200, '/healthz status');
   assert.match(response.headers['content-type'] ?? '', /^application\/json\b/);
   const body = JSON.parse(response.body.toString());
@@ -150,24 +153,27 @@ async function health() {
   return body;
 }
 
-const openFiles = () => fs.readdirSync(`/proc/${server.pid}/fd`).length;
+const openFiles = (target = server) => fs.readdirSync(`/proc/${target.pid}/fd`).length;
 // /healthz counts the connection asking too.
-const connectionCount = async () => (await health()).connections - 1;
+const connectionCount = async (target = server) => (await health(target)).connections - 1;
 
-/** Polls until the server holds the connections and files it held before the first case. */
-async function waitForBaseline(ms = scaled(15_000)) {
+/** Polls until `target` holds `expected` ({connections, files}), or fails after `ms`. */
+async function waitForCounts(target, expected, ms) {
   const deadline = Date.now() + ms;
   let seen;
   for (;;) {
     // Files first: the previous poll's own connection has had a poll interval to go.
-    const files = openFiles();
-    seen = { connections: await connectionCount(), files };
-    if (seen.connections === baseline.connections && seen.files === baseline.files) return;
+    const files = openFiles(target);
+    seen = { connections: await connectionCount(target), files };
+    if (seen.connections === expected.connections && seen.files === expected.files) return;
     if (Date.now() > deadline) break;
     await delay(POLL_MS);
   }
-  assert.deepEqual(seen, baseline, `not back to baseline after ${ms} ms`);
+  assert.deepEqual(seen, expected, `not back to baseline after ${ms} ms`);
 }
+
+/** Until the server holds the connections and files it held before the first case. */
+const waitForBaseline = (ms = scaled(15_000)) => waitForCounts(server, baseline, ms);
 
 async function assertPromisesKept() {
   const { exitCode, signalCode } = server.proc;
@@ -258,9 +264,12 @@ function rawTexts(client) {
   return texts;
 }
 
-const sendEach = (client, frames) => {
-  for (const frame of frames) client.sendRaw(typeof frame === 'string' ? frame : JSON.stringify(frame));
-};
+/** Sends each frame as a text frame: strings as they are, anything else as JSON. */
+function sendEach(client, frames) {
+  for (const frame of frames) {
+    client.sendRaw(typeof frame === 'string' ? frame : JSON.stringify(frame), { binary: false });
+  }
+}
 
 // --- HTTP -------------------------------------------------------------------------------------
 
@@ -279,6 +288,7 @@ async function expectRefusal(text, status, what) {
   assert.equal(response.status, status, `${what}: answered ${response.status}`);
   assert.match(response.headers.connection ?? '', /\bclose\b/i, `${what}: Connection header`);
   assertSecurityHeaders(response, what);
+  return response;
 }
 
 const HTTP_REFUSALS = [
@@ -300,7 +310,11 @@ const HTTP_REFUSALS = [
     400,
     () => [request('Content-Length: 5\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n')],
   ],
-  ['two Content-Lengths', 400, () => [request('Content-Length: 3\r\nContent-Length: 4\r\n', 'abcd')]],
+  [
+    'two Content-Lengths',
+    400,
+    () => [request('Content-Length: 3\r\nContent-Length: 4\r\n', 'abcd')],
+  ],
   ['a negative Content-Length', 400, () => [request('Content-Length: -1\r\n')]],
   ['a hex Content-Length', 400, () => [request('Content-Length: 0x10\r\n')]],
   [
@@ -368,6 +382,7 @@ const BAD_ROOMS = [
   ['65 characters', 'r'.repeat(65)],
   ['a NUL', 'a%00b'],
   ['a climb out ("../x")', '..%2Fx'],
+  ['dots alone ("..")', '..'],
 ];
 
 // --- frames -----------------------------------------------------------------------------------
@@ -379,6 +394,9 @@ function frameWithLength(first, [length, ...extended], payload) {
   for (let i = 0; i < data.length; i += 1) data[i] ^= key[i & 3];
   return Buffer.concat([Buffer.from([first, 0x80 | length, ...extended]), key, data]);
 }
+
+/** A frame header claiming 2^63 bytes and more, and nothing after it. */
+const topBitLengthFrame = () => frameWithLength(0x81, [127, 0x80, 0, 0, 0, 0, 0, 0, 0], '');
 
 function withFirstByteBits(bits, frame) {
   frame[0] |= bits;
@@ -397,7 +415,10 @@ const FRAME_VIOLATIONS = [
   [
     'a fragmented ping and a ping over 125 bytes',
     1002,
-    () => [encodeFrame(OPCODE.ping, 'p', { fin: false }), encodeFrame(OPCODE.ping, Buffer.alloc(126))],
+    () => [
+      encodeFrame(OPCODE.ping, 'p', { fin: false }),
+      encodeFrame(OPCODE.ping, Buffer.alloc(126)),
+    ],
   ],
   [
     'a continuation with nothing to continue, and a new message inside a fragmented one',
@@ -413,7 +434,9 @@ const FRAME_VIOLATIONS = [
   [
     'a 64-bit length with the top bit set',
     1002,
-    () => [frameWithLength(0x81, [127, 0x80, 0, 0, 0, 0, 0, 0, 0], '')],
+    () => [topBitLengthFrame()],
+    // A client that answers this close is never forgotten: see the todo case below.
+    { replyToClose: false },
   ],
   [
     'lengths not in their shortest encoding',
@@ -437,7 +460,11 @@ const FRAME_VIOLATIONS = [
 
 const CLOSE_ANSWERS = [
   ['undefined close codes 5000 and 65535 are answered with 1002', [5000, 65535], () => 1002],
-  ['close codes 999, 1005, 1006 and 2999 are answered with 1002', [999, 1005, 1006, 2999], () => 1002],
+  [
+    'close codes 999, 1005, 1006 and 2999 are answered with 1002',
+    [999, 1005, 1006, 2999],
+    () => 1002,
+  ],
   ['application close codes 3000 and 4999 are echoed', [3000, 4999], (code) => code],
 ];
 
@@ -452,12 +479,20 @@ const JSON_REJECTIONS = [
     'invalid-json',
     ['{', 'not json', '{"type":"x-a","target":"bob","evil":', '', '{"type":"x-a"}}', "{'a':1}"],
   ],
-  ['JSON that is not an object', 'not-object', ['[{"type":"x-a","evil":1}]', '"evil"', '4', 'null']],
+  [
+    'JSON that is not an object',
+    'not-object',
+    ['[{"type":"x-a","evil":1}]', '"evil"', '4', 'null'],
+  ],
   [
     'a type that is missing, empty, not a string or 65 characters long',
     'invalid-type',
-    [{ ...EVIL }, { type: '', ...EVIL }, { type: 7, ...EVIL }, { type: ['userlist'], ...EVIL }]
-      .concat([{ type: 't'.repeat(65), ...EVIL }]),
+    [
+      { ...EVIL },
+      { type: '', ...EVIL },
+      { type: 7, ...EVIL },
+      { type: ['userlist'], ...EVIL },
+    ].concat([{ type: 't'.repeat(65), ...EVIL }]),
   ],
   [
     'a type with a NUL or another control character',
@@ -530,7 +565,7 @@ const MARKUP_ATTEMPTS = [
   '<?xml ',
   'x<iframe src=javascript:alert(1) ',
 ];
-const NOT_MARKUP = ['a < b', '<3', '1 <= 2', '< /', '<', '5<6>4'];
+const NOT_MARKUP = ['a < b', '<3', '1 <= 2', '< /', '<', '3 > 2 < 1'];
 
 describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
   before(async () => {
@@ -599,27 +634,16 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
 
   describe('handshakes', () => {
     for (const [what, keys] of BAD_KEYS) {
-      attack(`400 for an upgrade with ${what}`, () => expectRefusal(upgrade('/', { keys }), 400, what));
+      attack(`400 for an upgrade with ${what}`, () =>
+        expectRefusal(upgrade('/', { keys }), 400, what),
+      );
     }
 
-    attack('426 for Sec-WebSocket-Version: 8', async () => {
-      const response = await rawHttpRequest(server.port, upgrade('/', { version: 8 }));
-      assert.equal(response.status, 426);
+    attack('426 for Sec-WebSocket-Version: 8, naming version 13', async () => {
+      const text = upgrade('/', { version: 8 });
+      const response = await expectRefusal(text, 426, 'version 8');
       assert.equal(response.headers['sec-websocket-version'], '13');
     });
-
-    attack(
-      'the 426 answer carries the security headers',
-      async () => {
-        const response = await rawHttpRequest(server.port, upgrade('/', { version: 8 }));
-        assertSecurityHeaders(response, '426');
-      },
-      {
-        todo:
-          'Beast writes the 426 itself (only Server is set by the decorator): no nosniff, ' +
-          'X-Frame-Options or CSP, though docs/protocol.md says every response has them',
-      },
-    );
 
     for (const [what, room] of BAD_ROOMS) {
       attack(`400 for a room name with ${what}`, async () => {
@@ -628,21 +652,6 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
         }
       });
     }
-
-    attack(
-      '400 for the room name ".."',
-      async () => {
-        for (const target of ['/?room=..', '/room/..', '/ws?room=..']) {
-          assert.equal(await upgradeStatus(target), 400, target);
-        }
-      },
-      {
-        todo:
-          'the server accepts rooms made only of dots (docs/protocol.md allows any 1-64 of ' +
-          'A-Z a-z 0-9 . _ -); the review expects 400, and no browser can reach "/room/.." ' +
-          '(URL parsing turns it into "/")',
-      },
-    );
 
     attack('404 for an upgrade to a path that is no WebSocket endpoint', async () => {
       for (const target of ['/nope', '/ws/x', '/rooms/x', '/healthz', '/index.html']) {
@@ -675,15 +684,40 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
   });
 
   describe('frames', () => {
-    for (const [what, code, frames] of FRAME_VIOLATIONS) {
+    for (const [what, code, frames, options] of FRAME_VIOLATIONS) {
       attack(`close ${code} for ${what}`, async () => {
         for (const [i, frame] of frames().entries()) {
-          const raw = await rawClient();
+          const raw = await rawClient(options);
           raw.writeRaw(frame);
           assert.equal(await closeCode(raw, `${what} #${i}`), code, `${what} #${i}`);
         }
       });
     }
+
+    // On a server of its own: while the leak lasts, the session that is never freed would fail
+    // every later baseline check here (and SIGTERM no longer ends that server: stop() kills it).
+    attack(
+      'a 64-bit length with the top bit set, then the client answers the close: forgotten',
+      async () => {
+        const alone = await startServer(['--handshake-timeout', '1']);
+        try {
+          const files = openFiles(alone);
+          const raw = await openRawWebSocket(alone.port, '/');
+          await raw.next('id');
+          raw.writeRaw(topBitLengthFrame());
+          assert.equal(await closeCode(raw, 'a 2^63 length'), 1002);
+          await waitForCounts(alone, { connections: 0, files }, scaled(3_000));
+        } finally {
+          await alone.stop();
+        }
+      },
+      {
+        todo:
+          'the session is never freed: /healthz counts it and it holds its connection slot ' +
+          'forever (its socket is closed); with --max-connections 5, five such clients lock ' +
+          'everyone out with 503, and SIGTERM hangs until SIGKILL',
+      },
+    );
 
     for (const [what, codes, expected] of CLOSE_ANSWERS) {
       attack(what, async () => {
@@ -707,7 +741,10 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
     attack('half a frame and then a FIN or a reset: the server forgets both', async () => {
       for (const how of ['end', 'resetAndDestroy']) {
         const raw = await rawClient({ name: 'half' });
-        const frame = encodeFrame(OPCODE.text, JSON.stringify({ type: 'message', text: 'h'.repeat(900) }));
+        const frame = encodeFrame(
+          OPCODE.text,
+          JSON.stringify({ type: 'message', text: 'h'.repeat(900) }),
+        );
         raw.writeRaw(frame.subarray(0, 300));
         await flushed(raw.socket);
         raw.socket[how]();
@@ -715,14 +752,17 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
       await waitForBaseline();
     });
 
-    attack('a message over --max-message-size gets message-too-large; the connection stays', async () => {
-      const { ana, bob } = await pair('large');
-      ana.send({ type: 'x-big', target: 'bob', pad: 'p'.repeat(MAX_MESSAGE_SIZE) });
-      await expectError(ana, 'message-too-large');
-      await expectChatRoundTrip(ana);
-      await bob.next('message');
-      assert.equal(bob.history.filter((m) => m.type === 'x-big').length, 0, 'it was relayed');
-    });
+    attack(
+      'a message over --max-message-size gets message-too-large; the connection stays',
+      async () => {
+        const { ana, bob } = await pair('large');
+        ana.send({ type: 'x-big', target: 'bob', pad: 'p'.repeat(MAX_MESSAGE_SIZE) });
+        await expectError(ana, 'message-too-large');
+        await expectChatRoundTrip(ana);
+        await bob.next('message');
+        assert.equal(bob.history.filter((m) => m.type === 'x-big').length, 0, 'it was relayed');
+      },
+    );
 
     attack(
       'a message past 16 × the limit: close 1009, and TCP ends though the client never answers',
@@ -745,7 +785,10 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
       });
       for (let i = 0; i < PINGS; i += 1) client.ws.ping(String(i));
       await withTimeout(allPongs, WAIT_MS, `${PINGS} pongs`);
-      assert.deepEqual(pongs, Array.from({ length: PINGS }, (_, i) => String(i)));
+      assert.deepEqual(
+        pongs,
+        Array.from({ length: PINGS }, (_, i) => String(i)),
+      );
       await expectChatRoundTrip(client);
     });
   });
@@ -755,14 +798,20 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
       attack(`${code} for ${what}, and the peer sees none of it`, async () => {
         const { ana, bob } = await pair('json');
         for (const frame of frames) {
-          sendEach(ana, [frame]);
+          sendEach(ana, [frame]); // one at a time: each error belongs to its frame
           await expectError(ana, code);
         }
         await expectChatRoundTrip(ana);
         // Anything relayed from the frames above would have reached bob before the chat.
         await bob.next('message');
-        assert.deepEqual(bob.history.filter((m) => JSON.stringify(m).includes('evil')), []);
-        assert.deepEqual(bob.relayed().filter((m) => m.type !== 'message'), []);
+        assert.deepEqual(
+          bob.history.filter((m) => JSON.stringify(m).includes('evil')),
+          [],
+        );
+        assert.deepEqual(
+          bob.relayed().filter((m) => m.type !== 'message'),
+          [],
+        );
       });
     }
 
@@ -784,7 +833,13 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
     attack('numbers are relayed byte for byte (1e400, -0, 12345678901234567890123)', async () => {
       const { ana, bob } = await pair('numbers');
       const texts = rawTexts(bob);
-      const values = ['1e400', '-0', '12345678901234567890123', '-1E-400', '[0.10,1E+2,{"n":-0.0}]'];
+      const values = [
+        '1e400',
+        '-0',
+        '12345678901234567890123',
+        '-1E-400',
+        '[0.10,1E+2,{"n":-0.0}]',
+      ];
       for (const value of values) ana.sendRaw(`{"type":"x-num","target":"bob","v":${value}}`);
       ana.send({ type: 'x-end', target: 'bob' });
       await bob.next('x-end');
@@ -796,7 +851,7 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
   });
 
   describe('identity', () => {
-    attack('a claimed name is replaced by the sender\'s, however it is written', async () => {
+    attack("a claimed name is replaced by the sender's, however it is written", async () => {
       const { ana, bob } = await pair('claim');
       const texts = rawTexts(bob);
       sendEach(ana, [
@@ -831,7 +886,10 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
       stranger.name = await awaitRegistration(stranger, 'late');
       await expectChatRoundTrip(stranger);
       await bob.next((m) => m.type === 'message' && m.name === 'late');
-      assert.deepEqual(bob.history.filter((m) => JSON.stringify(m).includes('evil')), []);
+      assert.deepEqual(
+        bob.history.filter((m) => JSON.stringify(m).includes('evil')),
+        [],
+      );
       assert.ok(!stranger.history.some((m) => m.text === 'members only'), 'unregistered got chat');
     });
 
@@ -851,7 +909,11 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
       for (const name of INVALID_NAMES) {
         client.send({ type: 'username', name });
         const error = await client.next('error');
-        assert.equal(error.code, 'name-invalid', `${JSON.stringify(name)}: ${JSON.stringify(error)}`);
+        assert.equal(
+          error.code,
+          'name-invalid',
+          `${JSON.stringify(name)}: ${JSON.stringify(error)}`,
+        );
       }
       client.send({ type: 'username', name: 'fine' });
       client.name = await awaitRegistration(client, 'fine');
@@ -875,24 +937,31 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
       impostor.send({ type: 'username', name: 'ana' });
       const { name, requested } = await impostor.next('rejectusername');
       assert.deepEqual({ name, requested }, { name: 'ana1', requested: 'ana' });
-      impostor.name = await awaitRegistration(impostor, 'ana');
+      impostor.name = await awaitRegistration(impostor, name);
       await waitForUserlist(ana, ['ana', 'ana1']);
       await expectChatRoundTrip(impostor);
       assert.equal((await ana.next('message')).name, 'ana1');
     });
 
-    attack('chat markup, finished or not, reaches the peer with nothing that opens markup', async () => {
-      const { ana, bob } = await pair('xss');
-      for (const text of MARKUP_ATTEMPTS) {
-        ana.send({ type: 'message', text });
-        ana.send({ type: 'message', text, target: 'bob' }); // private chat is cleaned too
-      }
-      for (let i = 0; i < 2 * MARKUP_ATTEMPTS.length; i += 1) {
-        const { text } = await bob.next('message');
-        const sent = MARKUP_ATTEMPTS[i >> 1];
-        assert.doesNotMatch(text, OPENS_MARKUP, `${JSON.stringify(sent)} → ${JSON.stringify(text)}`);
-      }
-    });
+    attack(
+      'chat markup, finished or not, reaches the peer with nothing that opens markup',
+      async () => {
+        const { ana, bob } = await pair('xss');
+        for (const text of MARKUP_ATTEMPTS) {
+          ana.send({ type: 'message', text });
+          ana.send({ type: 'message', text, target: 'bob' }); // private chat is cleaned too
+        }
+        for (let i = 0; i < 2 * MARKUP_ATTEMPTS.length; i += 1) {
+          const { text } = await bob.next('message');
+          const sent = MARKUP_ATTEMPTS[i >> 1];
+          assert.doesNotMatch(
+            text,
+            OPENS_MARKUP,
+            `${JSON.stringify(sent)} → ${JSON.stringify(text)}`,
+          );
+        }
+      },
+    );
 
     attack('chat that only looks like markup ("a < b", "<3") arrives unchanged', async () => {
       const { ana, bob } = await pair('lt');
@@ -925,7 +994,8 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
     attack('a sender past --max-msg-rate is read more slowly and loses nothing', async () => {
       const { ana, bob } = await pair('rate');
       const startedAt = Date.now();
-      for (let seq = 0; seq < RATE_MESSAGES; seq += 1) ana.send({ type: 'x-seq', target: 'bob', seq });
+      for (let seq = 0; seq < RATE_MESSAGES; seq += 1)
+        ana.send({ type: 'x-seq', target: 'bob', seq });
       for (let seq = 0; seq < RATE_MESSAGES; seq += 1) {
         assert.equal((await bob.next('x-seq')).seq, seq);
       }
@@ -963,14 +1033,20 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
         await Promise.all(
           senders.map(async (sender) => {
             for (let seq = 0; seq < SLOW_FLOOD_PER_SENDER && !dropped; seq += 1) {
-              const message = JSON.stringify({ type: 'x-flood', target: 'slow', seq, pad: SLOW_FLOOD_PAD });
+              const message = JSON.stringify({
+                type: 'x-flood',
+                target: 'slow',
+                seq,
+                pad: SLOW_FLOOD_PAD,
+              });
               await new Promise((resolve) => sender.ws.send(message, resolve));
             }
           }),
         );
         await slowLeft;
         assert.equal(await closeCode(slow, 'the queue overflowed'), 1008);
-        for (const client of [observer, ...senders]) assert.ok(client.isOpen, `${client.name} closed`);
+        for (const client of [observer, ...senders])
+          assert.ok(client.isOpen, `${client.name} closed`);
         await expectChatRoundTrip(observer);
       },
       { timeout: TEST_TIMEOUT_MS * 2 },
@@ -982,7 +1058,8 @@ describe('attack catalogue', { timeout: SUITE_TIMEOUT_MS }, () => {
       for (const name of ['ana', 'bob', 'cy']) members.push(await member(room, name));
       await waitForUserlist(members[0], ['ana', 'bob', 'cy']);
       const startedAt = Date.now();
-      for (let i = 0; i < CHAT_LINES; i += 1) members[0].send({ type: 'message', text: `line ${i}` });
+      for (let i = 0; i < CHAT_LINES; i += 1)
+        members[0].send({ type: 'message', text: `line ${i}` });
       for (const client of members) {
         for (let i = 0; i < CHAT_LINES; i += 1) {
           const { text, name } = await client.next('message');
