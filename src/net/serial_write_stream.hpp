@@ -3,7 +3,8 @@
 // handshake response and control frames (pong, keep-alive ping, close), and the session, which
 // frames its data messages itself and writes many of them with one system call (Beast writes
 // one message per call, and one sendmsg per small message is most of a relay's CPU). The gate
-// runs their writes one after another, each to completion, so frames never interleave.
+// runs their writes one after another, each to completion, so frames never interleave. The
+// first close frame, whoever writes it, is the last frame: later writes are dropped.
 //
 // It also enforces the two RFC 6455 rules Beast 1.81 leaves out (net/ws_strictness.hpp): it
 // watches the frame lengths a client sends, and turns Beast's echo of an undefined close code
@@ -101,6 +102,10 @@ private:
 
   void submit(Write write) {
     if (failed_) return fail(std::move(write));
+    // Nothing follows a close frame (RFC 6455 §5.5.1): Beast's echo of the peer's close after
+    // ours, a keep-alive ping. Reported as written, so that Beast's write completes.
+    if (close_sent_) return skip(std::move(write));
+    close_sent_ = starts_close_frame(write.buffers);
     if (busy_) {
       waiting_.push_back(std::move(write));
       return;
@@ -148,6 +153,22 @@ private:
     }
   }
 
+  static bool starts_close_frame(const Buffers& buffers) {
+    constexpr std::uint8_t fin_close = 0x88;
+    return !buffers.empty() && buffers.front().size() > 0 &&
+           *static_cast<const std::uint8_t*>(buffers.front().data()) == fin_close;
+  }
+
+  // Completes `write` as if written, from the event loop (never inside the caller).
+  void skip(Write write) {
+    std::size_t size = 0;
+    for (const auto& piece : write.buffers)
+      size += piece.size();
+    boost::asio::post(next_.get_executor(), [size, handler = std::move(write.handler)]() mutable {
+      std::move(handler)(boost::system::error_code{}, size);
+    });
+  }
+
   // Completes `write` with the stored error, from the event loop (never inside the caller).
   void fail(Write write) {
     boost::asio::post(next_.get_executor(),
@@ -164,6 +185,8 @@ private:
   // handler held its session, and the session its socket: every rate-limited client that reset
   // its connection leaked an fd and its queue (issue 8, finding 1).
   boost::system::error_code failed_;
+  // A close frame was submitted: every later write is dropped.
+  bool close_sent_ = false;
   FrameLengthGuard guard_;
   std::function<void()> on_violation_;
   Buffers in_flight_;

@@ -99,8 +99,9 @@ void WsSession::start(Request request) {
     if (self->closing_) {
       // Shutdown began during the handshake: now there is a WebSocket to say goodbye on.
       self->closing_ = false;
-      return self->close(websocket::close_code::going_away, "server shutting down",
-                         self->context_.config.limits.shutdown_timeout);
+      self->close(websocket::close_code::going_away, "server shutting down",
+                  self->context_.config.limits.shutdown_timeout);
+      return self->drain();
     }
     self->enqueue(make_shared_text(protocol::make_id_message(self->id_)));
     self->enqueue(self->context_.config_message);
@@ -123,7 +124,8 @@ void WsSession::continue_reading_after(std::chrono::steady_clock::duration wait,
   if (!throttle_timer_) throttle_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
   throttle_timer_->expires_after(wait);
   throttle_timer_->async_wait([self = shared_from_this(), step](beast::error_code ec) {
-    if (ec || self->closing_) return self->end_reading(ec);
+    if (self->closing_) return self->drain();
+    if (ec) return self->end_reading(ec);
     // What this step waited for is ours now: acquiring again would take another.
     ((*self).*step)();
   });
@@ -151,13 +153,14 @@ void WsSession::read_more() {
 
 void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) return end_reading(ec);
+  if (closing_) return drain();
   const auto& limits = context_.config.limits;
   message_bytes_ += bytes;
   if (message_bytes_ > limits.frame_discard_limit()) {
     // Our own close rather than Beast's read_message_max: Beast 1.81 tears the socket down
     // after one drain read, and a client still sending gets a reset instead of the 1009.
     close(websocket::close_code::too_big, "message too big", limits.handshake_timeout);
-    return end_reading({});
+    return drain();
   }
   if (oversize_) {
     read_buffer_.clear();
@@ -186,6 +189,14 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
   read_next_message(now);
 }
 
+void WsSession::drain() {
+  read_buffer_.clear();
+  ws_.async_read_some(read_buffer_, discard_chunk,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                        self->on_read(ec, bytes);
+                      });
+}
+
 void WsSession::end_reading(beast::error_code ec) {
   const bool clean = !ec || ec == websocket::error::closed || ec == net::error::operation_aborted;
   const auto seconds =
@@ -199,9 +210,11 @@ void WsSession::end_reading(beast::error_code ec) {
                            {"peer_close_code", static_cast<int>(ws_.reason().code)},
                            {"seconds", seconds}});
   leave_room();
-  // The peer is gone (reset, end of stream, a protocol error): nothing more will be written
-  // either. Our own close handshake (closing_) ends the socket itself, or its timer does.
-  if (!clean && !closing_) close_socket();
+  // Reading is over (the close handshake finished, the peer went away, a protocol error): so
+  // is the connection. Nothing more will be written either, and the close timer has nothing
+  // left to wait for.
+  if (close_timer_) close_timer_->cancel();
+  close_socket();
 }
 
 void WsSession::handle_text(std::string_view text) {
@@ -291,7 +304,7 @@ void WsSession::enqueue(SharedText message) {
 void WsSession::schedule_write() {
   writing_ = true;
   net::post(ws_.get_executor(), [self = shared_from_this()] {
-    // close() may have come first and emptied the queue; its close frame is Beast's to send.
+    // close() may have come first and emptied the queue; its close frame is already queued.
     if (self->closing_ || self->queue_.empty()) {
       self->writing_ = false;
       return;
@@ -351,8 +364,17 @@ void WsSession::close(websocket::close_code code, std::string_view reason,
   close_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec) self->close_socket();
   });
-  ws_.async_close(websocket::close_reason(code, reason),
-                  [self = shared_from_this()](beast::error_code) { self->close_timer_->cancel(); });
+  // Our own close frame, not Beast's async_close: that one holds Beast's write lock while it
+  // waits to read the answer, and a read of Beast's that fails meanwhile (invalid UTF-8, the
+  // payload of a 2^63-byte frame) waits for that lock: each waits for the other, outside the
+  // socket, so not even closing the socket ends them, and the session is never freed. The read
+  // loop goes on instead (drain()) and sees the peer's answer as Beast's read reports it;
+  // the write layer drops Beast's echo of it (the first close frame is the last frame).
+  const auto frame_size = write_close_frame(close_frame_, static_cast<std::uint16_t>(code), reason);
+  ws_.next_layer().async_write_all({net::buffer(close_frame_.data(), frame_size)},
+                                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                     if (ec) self->close_socket();
+                                   });
 }
 
 void WsSession::leave_room() {

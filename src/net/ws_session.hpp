@@ -51,7 +51,11 @@ private:
   void start_message();
   void read_more();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
-  // The read side is done (error, close, or our own close): log and leave the room.
+  // After our close frame: reads on and drops whatever comes, until Beast reports the peer's
+  // close (or an error), or the close timer cuts the socket.
+  void drain();
+  // The read side is done (the close handshake finished, an error): log, leave the room and
+  // close the socket.
   void end_reading(boost::beast::error_code ec);
   void handle_text(std::string_view text);
   void send_error(protocol::ErrorCode code, std::string_view request_type = {},
@@ -62,8 +66,9 @@ private:
   void schedule_write();
   // Writes the messages at the front of the queue, framed by us, in one gathered write.
   void write_next();
-  // Sends a close frame (once); if the peer does not complete the close in time, the socket
-  // is cut so that a stuck client cannot hold the session.
+  // Sends a close frame (once) and stops sending; if the peer does not complete the close in
+  // `grace`, the socket is cut so that a stuck client cannot hold the session. The caller
+  // keeps (or starts) reading: the peer's answer arrives through the read loop.
   void close(boost::beast::websocket::close_code code, std::string_view reason,
              std::chrono::steady_clock::duration grace);
   void leave_room();
@@ -105,6 +110,7 @@ private:
   // closing happens once.
   std::unique_ptr<boost::asio::steady_timer> throttle_timer_;
   std::unique_ptr<boost::asio::steady_timer> close_timer_;
+  CloseFrame close_frame_;
   const std::chrono::steady_clock::time_point opened_at_;
 };
 

@@ -118,5 +118,31 @@ TEST(SerialWriteStream, AWriteAfterAFailedOneFailsWithoutWaiting) {
   EXPECT_EQ(later, 3);
 }
 
+// The first close frame is the last frame: Beast's echo of the peer's close after ours, or a
+// keep-alive ping, is dropped but reported written, so that Beast's write completes.
+TEST(SerialWriteStream, NothingIsWrittenAfterACloseFrame) {
+  SocketPair pair;
+  const std::string close_frame("\x88\x02\x03\xE9", 4); // 1001
+  const std::string echo("\x88\x02\x03\xE8", 4);        // 1000
+  const std::string ping("\x89\x00", 2);
+  std::vector<std::size_t> written;
+  auto record = [&](boost::system::error_code ec, std::size_t n) {
+    EXPECT_FALSE(ec) << ec.message();
+    written.push_back(n);
+  };
+  pair.writer.async_write_all({net::buffer(close_frame)}, record);
+  net::async_write(pair.writer, net::buffer(echo), record);
+  net::async_write(pair.writer, net::buffer(ping), record);
+  pair.ioc.run();
+  EXPECT_EQ(written, (std::vector<std::size_t>{4, 4, 2}));
+
+  pair.writer.next_layer().shutdown(tcp::socket::shutdown_send);
+  std::string received;
+  boost::system::error_code read_error;
+  net::read(pair.reader, net::dynamic_buffer(received), read_error);
+  EXPECT_EQ(read_error, net::error::eof);
+  EXPECT_EQ(received, close_frame);
+}
+
 } // namespace
 } // namespace switchboard

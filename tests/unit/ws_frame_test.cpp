@@ -1,6 +1,7 @@
 #include "net/ws_frame.hpp"
 
 #include <gtest/gtest.h>
+#include <string>
 #include <vector>
 
 namespace switchboard {
@@ -31,6 +32,21 @@ TEST(WsFrame, LargePayloadUsesSixtyFourBitLength) {
             (std::vector<std::uint8_t>{0x81, 127, 0, 0, 0, 0, 0, 0x01, 0x00, 0x00}));
   EXPECT_EQ(header_for(0x0102030405ULL),
             (std::vector<std::uint8_t>{0x81, 127, 0, 0, 0, 0x01, 0x02, 0x03, 0x04, 0x05}));
+}
+
+TEST(WsFrame, CloseFrameCarriesTheCodeAndTheReason) {
+  CloseFrame frame{};
+  const auto size = write_close_frame(frame, 1001, "bye");
+  EXPECT_EQ(std::vector<std::uint8_t>(frame.begin(), frame.begin() + static_cast<long>(size)),
+            (std::vector<std::uint8_t>{0x88, 5, 0x03, 0xE9, 'b', 'y', 'e'}));
+}
+
+// A control frame carries at most 125 bytes: 2 of code, 123 of reason.
+TEST(WsFrame, CloseReasonIsCutTo123Bytes) {
+  CloseFrame frame{};
+  const std::string reason(200, 'r');
+  EXPECT_EQ(write_close_frame(frame, 1008, reason), 127u);
+  EXPECT_EQ(frame[1], 125);
 }
 
 } // namespace
