@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev   # Beast (HTTP/WebSocket), Asio (event loop), JSON
   libcli11-dev       # command-line flags with environment-variable fallbacks
+  libicu-dev         # ICU 72: NFC, case folding and UTS #39 confusables for user names
   libgtest-dev libgmock-dev  # unit tests
   libbenchmark-dev   # Google Benchmark: the hot-path micro-benchmarks (bench/micro)
   clang-format       # the CI format check

@@ -1,12 +1,15 @@
 // Presence micro-benchmarks on LocalRouter: finding one named user in a room of N members
-// (every targeted offer, answer and candidate does this), and a user joining then leaving.
+// (every targeted offer, answer and candidate does this), and a user joining then leaving;
+// and the name check each join does before it reaches the router.
 // Peers only count deliveries, so the numbers are the router's cost alone (room_fixture.hpp).
 
 #include "bench/micro/room_fixture.hpp"
 #include "bench/micro/sample_messages.hpp"
+#include "protocol/user_name.hpp"
 #include "routing/peer.hpp"
 
 #include <benchmark/benchmark.h>
+#include <variant>
 
 namespace switchboard::microbench {
 namespace {
@@ -46,9 +49,11 @@ void BM_JoinLeave(benchmark::State& state) {
   RoomFixture fixture(static_cast<std::size_t>(state.range(0)));
   const auto newcomer = std::make_shared<CountingPeer>();
   const auto connection_id = fixture.unused_connection_id();
+  // Checked once, as the session does before it calls join.
+  const auto wanted = valid_name(target_name);
   for (auto _ : state) {
-    auto outcome = fixture.router().join(fixture.room(), target_name,
-                                         MemberInfo{newcomer, connection_id, false});
+    auto outcome =
+        fixture.router().join(fixture.room(), wanted, MemberInfo{newcomer, connection_id, false});
     if (outcome.error) {
       state.SkipWithError("join refused");
       break;
@@ -59,9 +64,49 @@ void BM_JoinLeave(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// The same, asking for a name a member already holds: the join searches for a free suffix
+// (member 0's name, so "<name>1" is free).
+void BM_JoinLeaveTaken(benchmark::State& state) {
+  RoomFixture fixture(static_cast<std::size_t>(state.range(0)));
+  const auto newcomer = std::make_shared<CountingPeer>();
+  const auto connection_id = fixture.unused_connection_id();
+  const auto wanted = valid_name(fixture.member_name(0));
+  for (auto _ : state) {
+    auto outcome =
+        fixture.router().join(fixture.room(), wanted, MemberInfo{newcomer, connection_id, false});
+    if (outcome.error || outcome.assigned_name == wanted.text) {
+      state.SkipWithError("join refused or not suffixed");
+      break;
+    }
+    fixture.router().leave(fixture.room(), outcome.assigned_name, connection_id);
+  }
+  if (fixture.router().stats().users != fixture.size()) state.SkipWithError("a leave was lost");
+  state.SetItemsProcessed(state.iterations());
+}
+
+// make_user_name: the checks, NFC and look-alike keys of one registration, which the session
+// computes before join takes the router's lock.
+void BM_MakeUserName(benchmark::State& state, std::string_view name) {
+  if (!std::holds_alternative<protocol::UserName>(protocol::make_user_name(name))) {
+    state.SkipWithError("name refused");
+    return;
+  }
+  for (auto _ : state) {
+    auto checked = protocol::make_user_name(name);
+    benchmark::DoNotOptimize(checked);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK_CAPTURE(BM_MakeUserName, ascii, "user1234");
+BENCHMARK_CAPTURE(BM_MakeUserName, nfd_latin,
+                  "Jose\xCC\x81 Mari\xCC\x81"
+                  "a");
+BENCHMARK_CAPTURE(BM_MakeUserName, japanese, "\xE6\x9D\xB1\xE4\xBA\xAC Tokyo");
 BENCHMARK(BM_SendToMember)->Arg(10)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_SendToAbsent)->Arg(10)->Arg(10000);
 BENCHMARK(BM_JoinLeave)->Arg(10)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_JoinLeaveTaken)->Arg(10)->Arg(10000);
 
 } // namespace
 } // namespace switchboard::microbench

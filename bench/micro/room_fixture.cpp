@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <variant>
 
 namespace switchboard::microbench {
 namespace {
@@ -13,6 +14,13 @@ constexpr auto presence_interval = std::chrono::milliseconds(50);
 
 } // namespace
 
+protocol::UserName valid_name(std::string_view name) {
+  auto checked = protocol::make_user_name(name);
+  if (!std::holds_alternative<protocol::UserName>(checked))
+    throw std::runtime_error("valid_name: a benchmark name was refused");
+  return std::get<protocol::UserName>(std::move(checked));
+}
+
 RoomFixture::RoomFixture(std::size_t members)
     : router_(ioc_.get_executor(), presence_interval, unlimited_room) {
   peers_.reserve(members);
@@ -20,7 +28,8 @@ RoomFixture::RoomFixture(std::size_t members)
   for (std::size_t i = 0; i < members; ++i) {
     auto peer = std::make_shared<CountingPeer>();
     // Distinct wanted names, so joining does not search for free "<name>N" suffixes.
-    auto outcome = router_.join(room_, "user" + std::to_string(i), MemberInfo{peer, i + 1, false});
+    auto outcome =
+        router_.join(room_, valid_name("user" + std::to_string(i)), MemberInfo{peer, i + 1, false});
     if (outcome.error) throw std::runtime_error("RoomFixture: join refused");
     peers_.push_back(std::move(peer));
     names_.push_back(std::move(outcome.assigned_name));

@@ -8,6 +8,7 @@
 // cancelled timer, the same order the server shuts down in.
 
 #include "bench/micro/counting_peer.hpp"
+#include "protocol/user_name.hpp"
 #include "routing/local_router.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -19,6 +20,9 @@
 #include <vector>
 
 namespace switchboard::microbench {
+
+// make_user_name's result for a name the benchmarks know to be valid (throws otherwise).
+protocol::UserName valid_name(std::string_view name);
 
 class RoomFixture {
 public:

@@ -3,6 +3,7 @@
 #include "app/cli.hpp"
 #include "log/log.hpp"
 #include "net/server.hpp"
+#include "protocol/user_name.hpp"
 
 #include <exception>
 #include <sys/resource.h>
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   switchboard::log::set_level(config->log_level);
   raise_open_file_limit();
   try {
+    switchboard::protocol::load_name_rules();
     switchboard::Server server(*config);
     return server.run();
   } catch (const std::exception& e) {

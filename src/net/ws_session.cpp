@@ -227,14 +227,16 @@ void WsSession::handle_text(std::string_view text) {
                    if (!name_.empty())
                      return send_error(protocol::ErrorCode::already_registered, "username");
                    auto outcome =
-                       context_.router.join(room_, request.name,
+                       context_.router.join(room_, std::move(request.name),
                                             MemberInfo{std::weak_ptr<Peer>(shared_from_this()), id_,
                                                        request.presence_deltas});
                    if (outcome.error) return send_error(*outcome.error, "username");
                    name_ = std::move(outcome.assigned_name);
                    // Queued now, on our strand, so it precedes the user list the router posts.
-                   if (name_ != request.name)
-                     enqueue(make_shared_text(protocol::make_rejectusername(name_, request.name)));
+                   // Also when only NFC changed the name: the client must learn its name.
+                   const auto& requested = request.requested;
+                   if (name_ != requested)
+                     enqueue(make_shared_text(protocol::make_rejectusername(name_, requested)));
                    log::info("register", {{"conn", id_}, {"room", room_}, {"name", name_}});
                  },
                  [&](protocol::RelayRequest& request) {

@@ -22,6 +22,8 @@ std::string_view code_string(ErrorCode code) {
     return "name-too-long";
   case ErrorCode::name_invalid:
     return "name-invalid";
+  case ErrorCode::name_confusable:
+    return "name-confusable";
   case ErrorCode::room_full:
     return "room-full";
   case ErrorCode::invalid_target:
@@ -62,8 +64,12 @@ std::string_view default_message(ErrorCode code) {
   case ErrorCode::name_too_long:
     return "The name is longer than 32 characters.";
   case ErrorCode::name_invalid:
-    return "Names may not contain control characters or < > & \" ', nor start or end with "
-           "white space.";
+    return "Names may not contain control, invisible, format or bidi-control characters, "
+           "unassigned or private-use code points, or < > & \" ', nor start or end with white "
+           "space.";
+  case ErrorCode::name_confusable:
+    return "The name mixes scripts or digits in a way that can imitate another name (such as "
+           "Cyrillic letters among Latin ones).";
   case ErrorCode::room_full:
     return "This room is full.";
   case ErrorCode::invalid_target:

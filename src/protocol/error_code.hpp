@@ -16,6 +16,7 @@ enum class ErrorCode {
   name_empty,
   name_too_long,
   name_invalid,
+  name_confusable,
   room_full,
   invalid_target,
   unknown_target,

@@ -18,10 +18,11 @@ constexpr std::array<std::string_view, 7> reserved_types = {
 Inbound parse_register(const boost::json::object& message) {
   const auto* name = message.if_contains("name");
   if (name == nullptr || !name->is_string()) return Rejection{ErrorCode::name_empty, "username"};
-  const auto& text = name->get_string();
-  if (auto error = check_user_name(text)) return Rejection{*error, "username"};
+  const std::string_view text = name->get_string();
+  auto checked = make_user_name(text);
+  if (const auto* error = std::get_if<ErrorCode>(&checked)) return Rejection{*error, "username"};
 
-  RegisterRequest request{std::string(text), false};
+  RegisterRequest request{std::string(text), std::get<UserName>(std::move(checked)), false};
   if (const auto* caps = message.if_contains("capabilities"); caps && caps->is_array()) {
     const auto& list = caps->get_array();
     request.presence_deltas = std::any_of(list.begin(), list.end(), [](const auto& cap) {

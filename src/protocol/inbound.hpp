@@ -4,6 +4,7 @@
 
 #include "protocol/error_code.hpp"
 #include "protocol/object_members.hpp"
+#include "protocol/user_name.hpp"
 
 #include <cstddef>
 #include <optional>
@@ -20,7 +21,10 @@ struct InboundLimits {
 
 // {"type":"username","name":...}: claim a name for this connection.
 struct RegisterRequest {
-  std::string name;
+  // The name as the client sent it (for rejectusername's "requested").
+  std::string requested;
+  // Its registered form (NFC) and look-alike keys; the router may still add a suffix.
+  UserName name;
   // The client asked for user-joined / user-left instead of full user lists.
   bool presence_deltas = false;
 };

@@ -7,7 +7,7 @@ LocalRouter::LocalRouter(boost::asio::any_io_executor executor,
     : executor_(std::move(executor)), presence_interval_(presence_interval),
       max_room_users_(max_room_users) {}
 
-JoinOutcome LocalRouter::join(std::string_view room_name, std::string_view wanted_name,
+JoinOutcome LocalRouter::join(std::string_view room_name, protocol::UserName wanted,
                               MemberInfo member) {
   std::lock_guard lock(mutex_);
   auto it = rooms_.find(room_name);
@@ -18,11 +18,12 @@ JoinOutcome LocalRouter::join(std::string_view room_name, std::string_view wante
     erase_if_idle(room);
     return {protocol::ErrorCode::room_full, {}};
   }
-  auto name = room->presence.free_name(wanted_name);
-  room->presence.add(name, std::move(member));
+  auto name = room->presence.free_name(std::move(wanted));
+  std::string assigned = name.text;
+  room->presence.add(std::move(name), std::move(member));
   ++users_;
   schedule_flush(room);
-  return {std::nullopt, std::move(name)};
+  return {std::nullopt, std::move(assigned)};
 }
 
 void LocalRouter::leave(std::string_view room_name, std::string_view name,

@@ -20,7 +20,7 @@ public:
   LocalRouter(boost::asio::any_io_executor executor, std::chrono::milliseconds presence_interval,
               std::size_t max_room_users);
 
-  JoinOutcome join(std::string_view room, std::string_view wanted_name, MemberInfo member) override;
+  JoinOutcome join(std::string_view room, protocol::UserName wanted, MemberInfo member) override;
   void leave(std::string_view room, std::string_view name, std::uint64_t connection_id) override;
   bool send_to(std::string_view room, std::string_view name, const SharedText& message) override;
   void broadcast(std::string_view room, const SharedText& message) override;

@@ -3,6 +3,7 @@
 #include "protocol/outbound.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace switchboard {
 
@@ -11,36 +12,79 @@ const MemberInfo* RoomPresence::find(std::string_view name) const {
   return it == members_.end() ? nullptr : &it->second.info;
 }
 
-std::string RoomPresence::free_name(std::string_view wanted) {
-  if (!members_.contains(wanted)) return std::string(wanted);
+namespace {
+
+// A name's keys without repeats, for the loops below: most names have one key four times
+// ("bob" folds and skeletonizes to itself), and comparing is cheaper than hashing again.
+class DistinctKeys {
+public:
+  explicit DistinctKeys(const protocol::NameKeys& keys) {
+    for (const std::string* key :
+         {&keys.folded, &keys.skeleton, &keys.skeleton_of_folded, &keys.folded_skeleton})
+      if (std::none_of(begin(), end(), [&](const std::string* seen) { return *seen == *key; }))
+        keys_[count_++] = key;
+  }
+  const std::string* const* begin() const { return keys_.data(); }
+  const std::string* const* end() const { return keys_.data() + count_; }
+
+private:
+  std::array<const std::string*, 4> keys_{};
+  std::size_t count_ = 0;
+};
+
+} // namespace
+
+bool RoomPresence::is_taken(const protocol::NameKeys& keys) const {
+  const DistinctKeys distinct(keys);
+  return std::any_of(distinct.begin(), distinct.end(),
+                     [&](const std::string* key) { return names_by_key_.contains(*key); });
+}
+
+protocol::UserName RoomPresence::free_name(protocol::UserName wanted) {
+  if (!is_taken(wanted.keys)) return wanted;
   // The first free suffix, as users expect; but a crowd all asking for one name must not make
   // each join scan thousands of taken ones under the router lock, so past a few dozen the
-  // search resumes where the previous one for this name stopped.
+  // search resumes where the previous one stopped. The hints are kept per key, so that the
+  // look-alikes of one name ("alice", "Alice", "aIice": each shares a key with the first)
+  // resume together instead of each rescanning the crowd.
   constexpr std::size_t linear_suffixes = 64;
-  auto candidate = [&](std::size_t suffix) { return std::string(wanted) + std::to_string(suffix); };
   for (std::size_t suffix = 1; suffix <= linear_suffixes; ++suffix)
-    if (auto name = candidate(suffix); !members_.contains(name)) return name;
-  auto& next = suffix_hints_[std::string(wanted)];
-  for (std::size_t suffix = std::max(next, linear_suffixes + 1);; ++suffix) {
-    if (auto name = candidate(suffix); !members_.contains(name)) {
-      next = suffix + 1;
+    if (auto name = protocol::with_suffix(wanted, suffix); !is_taken(name.keys)) return name;
+  std::size_t start = linear_suffixes + 1;
+  for (const std::string* key : DistinctKeys(wanted.keys))
+    if (const auto hint = suffix_hints_.find(*key); hint != suffix_hints_.end())
+      start = std::max(start, hint->second);
+  for (std::size_t suffix = start;; ++suffix) {
+    if (auto name = protocol::with_suffix(wanted, suffix); !is_taken(name.keys)) {
+      for (const std::string* key : DistinctKeys(wanted.keys))
+        suffix_hints_[*key] = suffix + 1;
       return name;
     }
   }
 }
 
-void RoomPresence::add(const std::string& name, MemberInfo member) {
-  members_.emplace(name, Member{std::move(member), false});
-  if (auto it = pending_.find(name); it != pending_.end() && it->second < 0)
+void RoomPresence::add(protocol::UserName name, MemberInfo member) {
+  auto keys = std::make_unique<const protocol::NameKeys>(std::move(name.keys));
+  const auto [member_it, added] =
+      members_.emplace(std::move(name.text), Member{std::move(member), std::move(keys), false});
+  if (!added) return;
+  const std::string& text = member_it->first;
+  for (const std::string* key : DistinctKeys(*member_it->second.keys))
+    names_by_key_.emplace(*key, &text);
+  if (auto it = pending_.find(text); it != pending_.end() && it->second < 0)
     pending_.erase(it);
   else
-    pending_[name] = 1;
+    pending_[text] = 1;
   ++awaiting_snapshots_;
 }
 
 bool RoomPresence::remove(std::string_view name, std::uint64_t connection_id) {
   const auto it = members_.find(name);
   if (it == members_.end() || it->second.info.connection_id != connection_id) return false;
+  for (const std::string* key : DistinctKeys(*it->second.keys))
+    if (const auto owner = names_by_key_.find(*key);
+        owner != names_by_key_.end() && owner->second == &it->first)
+      names_by_key_.erase(owner);
   members_.erase(it);
   if (auto p = pending_.find(name); p != pending_.end() && p->second > 0)
     pending_.erase(p);

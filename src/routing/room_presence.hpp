@@ -2,13 +2,18 @@
 // The members of one room and the presence news not yet told to them. Not thread-safe: the
 // owner (LocalRouter) serializes access. No I/O: take_update() says what to send to whom.
 //
+// Names are unique by look-alike keys (protocol/user_name.hpp), not by bytes: "Alice" is taken
+// while "alice" is here. Each member's keys are indexed, so checking a name is four lookups.
+//
 // Why coalesce: the MDN sample sends the whole list to everyone on every join, so N users
 // joining cost O(N^2) names on the wire. Here changes accumulate between flushes; each flush
 // sends one shared list (or one shared delta) to each member.
 
+#include "protocol/user_name.hpp"
 #include "routing/router.hpp"
 #include "util/string_hash.hpp"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,15 +34,18 @@ struct PresenceUpdate {
 class RoomPresence {
 public:
   std::size_t size() const { return members_.size(); }
+  // By exact registered name: targets name one member, not its look-alikes.
   bool contains(std::string_view name) const { return members_.contains(name); }
   const MemberInfo* find(std::string_view name) const;
+  // True if a member's name looks like one with these keys.
+  bool is_taken(const protocol::NameKeys& keys) const;
 
-  // The wanted name if free, else the first free wanted1, wanted2, ... (after 64 taken
-  // suffixes, the next free one after the last given out).
-  std::string free_name(std::string_view wanted);
-  // `name` must be free.
-  void add(const std::string& name, MemberInfo member);
-  // False (and nothing changes) unless `name` is held by connection_id.
+  // The wanted name if no member's looks like it, else the first such wanted1, wanted2, ...
+  // (after 64 taken suffixes, the next free one after the last given out).
+  protocol::UserName free_name(protocol::UserName wanted);
+  // `name` must be free (from free_name).
+  void add(protocol::UserName name, MemberInfo member);
+  // False (and nothing changes) unless `name` is held by connection_id. Frees its keys.
   bool remove(std::string_view name, std::uint64_t connection_id);
 
   bool has_news() const { return !pending_.empty() || awaiting_snapshots_ > 0; }
@@ -50,14 +58,21 @@ public:
 private:
   struct Member {
     MemberInfo info;
+    // Out of line: broadcasts and presence updates walk every member, and the four keys
+    // would more than double the size of what they walk.
+    std::unique_ptr<const protocol::NameKeys> keys;
     bool has_snapshot = false;
   };
 
   StringMap<Member> members_;
+  // Every member's keys, to its name (the key of its entry in members_, whose address is
+  // stable). A name joins only if none of its keys is here, so each key belongs to exactly one
+  // member.
+  StringMap<const std::string*> names_by_key_;
   // Net change per name since the last update: +1 joined, -1 left. A join and a leave of the
   // same name within one interval cancel out.
   StringMap<int> pending_;
-  // Per wanted name, where the search for a free suffix resumes (see free_name).
+  // Per key of a wanted name, where the search for a free suffix resumes (see free_name).
   StringMap<std::size_t> suffix_hints_;
   // Members added since the last update: each still needs its first full list.
   std::size_t awaiting_snapshots_ = 0;

@@ -6,6 +6,7 @@
 // Thread safety: every member function may be called from any thread at any time.
 
 #include "protocol/error_code.hpp"
+#include "protocol/user_name.hpp"
 #include "routing/peer.hpp"
 
 #include <cstddef>
@@ -28,7 +29,7 @@ struct MemberInfo {
 struct JoinOutcome {
   // Set when the join was refused (room_full); then assigned_name is empty.
   std::optional<protocol::ErrorCode> error;
-  // The wanted name, or the first free "<wanted>N" when it was taken.
+  // The wanted name, or the first free "<wanted>N" when it or a look-alike of it was taken.
   std::string assigned_name;
 };
 
@@ -41,8 +42,8 @@ class Router {
 public:
   virtual ~Router() = default;
 
-  virtual JoinOutcome join(std::string_view room, std::string_view wanted_name,
-                           MemberInfo member) = 0;
+  // `wanted` comes from protocol::make_user_name: its keys are computed before any lock.
+  virtual JoinOutcome join(std::string_view room, protocol::UserName wanted, MemberInfo member) = 0;
   // Removes `name` from `room` if it is still held by connection_id.
   virtual void leave(std::string_view room, std::string_view name, std::uint64_t connection_id) = 0;
   // Delivers to one user; false when no such user is in the room.

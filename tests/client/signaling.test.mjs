@@ -116,6 +116,19 @@ test('a refused name: register-failed, and connect() retries on the same socket'
   assert.equal(FakeWebSocket.all.length, 1);
 });
 
+test('a name that imitates another (name-confusable) is a registration failure too', () => {
+  const sig = make();
+  const failures = [];
+  sig.on('register-failed', (e) => failures.push(e.code));
+  sig.connect('\u0430na');
+  const ws = FakeWebSocket.last();
+  ws.serverOpen();
+  ws.serverSend({ type: 'id', id: 1 });
+  ws.serverSend({ type: 'error', code: 'name-confusable', message: 'x', request: 'username' });
+  assert.deepEqual(failures, ['name-confusable']);
+  assert.equal(sig.state, SignalingState.OPEN);
+});
+
 test('every server message is delivered as a "message" event', () => {
   const sig = make();
   const seen = [];

@@ -215,7 +215,7 @@ describe('error codes', { timeout: SUITE_TIMEOUT_MS }, () => {
   );
 
   test(
-    'name-invalid: markup characters, control characters, surrounding white space',
+    'name-invalid: markup, control, invisible and bidi characters, surrounding white space',
     { timeout: TEST_TIMEOUT_MS },
     async () => {
       const client = await newcomer();
@@ -233,6 +233,10 @@ describe('error codes', { timeout: SUITE_TIMEOUT_MS }, () => {
         'a\tb',
         'a\u007fb',
         '\u0000',
+        'a\u200bb', // zero width space (tests/integration/names.test.mjs has them all)
+        '\u202eana', // right-to-left override
+        'ana\ufe0f', // variation selector
+        'ana\ue000', // private use
       ];
       for (const name of invalid) {
         client.send({ type: 'username', name });
@@ -244,6 +248,19 @@ describe('error codes', { timeout: SUITE_TIMEOUT_MS }, () => {
         );
       }
       await expectRegistrationStillWorks(client, 'a b'); // inner white space is allowed
+    },
+  );
+
+  test(
+    'name-confusable: Latin mixed with Cyrillic, digits of two systems',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const client = await newcomer();
+      for (const name of ['\u0430na', 'p\u0430ypal', 'user\u0663' + '1']) {
+        client.send({ type: 'username', name });
+        await expectError(client, 'name-confusable');
+      }
+      await expectRegistrationStillWorks(client, 'ana');
     },
   );
 

@@ -233,13 +233,21 @@ TEST(ParseInbound, NameInvalid) {
         R"({"type":"username","name":"a\"b"})", R"({"type":"username","name":"it's"})",
         R"({"type":"username","name":"a\nb"})", R"({"type":"username","name":"a\u0000b"})",
         R"({"type":"username","name":"a\u0085b"})", R"({"type":"username","name":" ana"})",
-        R"({"type":"username","name":"ana\u00a0"})"}) {
+        R"({"type":"username","name":"ana\u00a0"})", R"({"type":"username","name":"ana\u200b"})",
+        R"({"type":"username","name":"\u202eana"})", R"({"type":"username","name":"ana\ufe0f"})"}) {
     SCOPED_TRACE(text);
     const Parsed parsed(text);
     ASSERT_NE(parsed.rejection(), nullptr);
     EXPECT_EQ(parsed.rejection()->code, ErrorCode::name_invalid);
     EXPECT_EQ(parsed.rejection()->request_type, "username");
   }
+}
+
+TEST(ParseInbound, NameConfusable) {
+  const Parsed parsed(R"({"type":"username","name":"\u0430lice"})"); // Cyrillic a + "lice"
+  ASSERT_NE(parsed.rejection(), nullptr);
+  EXPECT_EQ(parsed.rejection()->code, ErrorCode::name_confusable);
+  EXPECT_EQ(parsed.rejection()->request_type, "username");
 }
 
 TEST(ParseInbound, InvalidTarget) {
@@ -314,14 +322,14 @@ TEST(ParseInbound, OtherDuplicateKeysAreTheClientsBusiness) {
 TEST(ParseInbound, RegisterWithoutCapabilities) {
   const Parsed parsed(R"({"type":"username","name":"ana"})");
   ASSERT_NE(parsed.registration(), nullptr);
-  EXPECT_EQ(parsed.registration()->name, "ana");
+  EXPECT_EQ(parsed.registration()->name.text, "ana");
   EXPECT_FALSE(parsed.registration()->presence_deltas);
 }
 
 TEST(ParseInbound, RegisterWithPresenceDeltas) {
   const Parsed parsed(R"({"type":"username","name":"ana","capabilities":["presence-deltas"]})");
   ASSERT_NE(parsed.registration(), nullptr);
-  EXPECT_EQ(parsed.registration()->name, "ana");
+  EXPECT_EQ(parsed.registration()->name.text, "ana");
   EXPECT_TRUE(parsed.registration()->presence_deltas);
 
   const Parsed among_others(
@@ -346,13 +354,21 @@ TEST(ParseInbound, RegisterIgnoresTheMdnClientsExtraFields) {
   // What the MDN sample's client sends.
   const Parsed parsed(R"({"name":"ana","date":1700000000000,"id":3,"type":"username"})");
   ASSERT_NE(parsed.registration(), nullptr);
-  EXPECT_EQ(parsed.registration()->name, "ana");
+  EXPECT_EQ(parsed.registration()->name.text, "ana");
 }
 
 TEST(ParseInbound, RegisterKeepsMultiByteNames) {
   const Parsed parsed(R"({"type":"username","name":"Jos\u00e9 \ud83d\ude00"})");
   ASSERT_NE(parsed.registration(), nullptr);
-  EXPECT_EQ(parsed.registration()->name, "Jos\xC3\xA9 \xF0\x9F\x98\x80");
+  EXPECT_EQ(parsed.registration()->name.text, "Jos\xC3\xA9 \xF0\x9F\x98\x80");
+}
+
+TEST(ParseInbound, RegisterNormalizesToNfcAndKeepsWhatWasSent) {
+  const Parsed parsed(R"({"type":"username","name":"Jose\u0301"})");
+  ASSERT_NE(parsed.registration(), nullptr);
+  EXPECT_EQ(parsed.registration()->requested, "Jose\xCC\x81");
+  EXPECT_EQ(parsed.registration()->name.text, "Jos\xC3\xA9");
+  EXPECT_EQ(parsed.registration()->name.keys.folded, "jos\xC3\xA9");
 }
 
 // --- Relay ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::RecordingPeer;
 using test::string_list;
+using test::valid_name;
 using Names = std::vector<std::string>;
 
 struct Joined {
@@ -42,8 +43,8 @@ protected:
 
   Joined join(std::string_view room, std::string_view wanted, bool deltas = false) {
     Joined joined{std::make_shared<RecordingPeer>(), next_id++, {}};
-    const auto outcome =
-        router.join(room, wanted, MemberInfo{joined.peer, joined.connection_id, deltas});
+    const auto outcome = router.join(room, valid_name(wanted),
+                                     MemberInfo{joined.peer, joined.connection_id, deltas});
     EXPECT_FALSE(outcome.error.has_value()) << "join " << wanted << " refused";
     joined.name = outcome.assigned_name;
     return joined;
@@ -67,13 +68,31 @@ TEST_F(LocalRouterTest, JoinAssignsUniqueNamesPerRoom) {
   EXPECT_TRUE(run_until_idle());
 }
 
+TEST_F(LocalRouterTest, LookAlikeNamesGetSuffixesAndTargetsStayExact) {
+  const auto alice = join("r", "alice");
+  const auto upper = join("r", "Alice");
+  EXPECT_EQ(upper.name, "Alice1");
+  // Delivered at once (the user lists wait for the flush): each got exactly its own.
+  const auto message = make_shared_text(R"({"type":"x"})");
+  EXPECT_TRUE(router.send_to("r", "alice", message));
+  EXPECT_EQ(alice.peer->count(), 1u);
+  EXPECT_EQ(upper.peer->count(), 0u);
+  EXPECT_TRUE(router.send_to("r", "Alice1", message));
+  EXPECT_EQ(upper.peer->count(), 1u);
+  EXPECT_FALSE(router.send_to("r", "ALICE", message));
+  EXPECT_EQ(alice.peer->count() + upper.peer->count(), 2u);
+  leave("r", alice);
+  EXPECT_EQ(join("r", "ALICE").name, "ALICE");
+  EXPECT_TRUE(run_until_idle());
+}
+
 TEST_F(LocalRouterTest, RoomFullAtMaxRoomUsers) {
   std::vector<Joined> members;
   for (std::size_t i = 0; i < max_room_users; ++i)
     members.push_back(join("r", "u"));
 
   auto extra = std::make_shared<RecordingPeer>();
-  const auto refused = router.join("r", "late", MemberInfo{extra, 99, false});
+  const auto refused = router.join("r", valid_name("late"), MemberInfo{extra, 99, false});
   ASSERT_TRUE(refused.error.has_value());
   EXPECT_EQ(*refused.error, protocol::ErrorCode::room_full);
   EXPECT_EQ(refused.assigned_name, "");
@@ -265,7 +284,8 @@ TEST(LocalRouterPresenceInterval, BigRoomsAreUpdatedLessOften) {
     // (Appended rather than "u" + to_string(i): GCC 12 -O3 warns falsely, -Wrestrict.)
     std::string name = "u";
     name += std::to_string(i);
-    ASSERT_FALSE(router.join("big", name, MemberInfo{peers.back(), i + 1, false}).error);
+    ASSERT_FALSE(
+        router.join("big", valid_name(name), MemberInfo{peers.back(), i + 1, false}).error);
   }
   // Before the first flush: its time can only be later.
   const auto before_first_flush = std::chrono::steady_clock::now();
@@ -274,7 +294,7 @@ TEST(LocalRouterPresenceInterval, BigRoomsAreUpdatedLessOften) {
   ASSERT_EQ(peers.front()->count(), 1u);
 
   auto late = std::make_shared<RecordingPeer>();
-  ASSERT_FALSE(router.join("big", "late", MemberInfo{late, members + 1, false}).error);
+  ASSERT_FALSE(router.join("big", valid_name("late"), MemberInfo{late, members + 1, false}).error);
   ioc.restart();
   ioc.run_for(30s);
   ASSERT_TRUE(ioc.stopped());
@@ -289,8 +309,8 @@ TEST(LocalRouterShutdown, CancelsPendingFlushTimersSoTheLoopReturns) {
   LocalRouter router{ioc.get_executor(), std::chrono::hours(1), 10};
   auto ana = std::make_shared<RecordingPeer>();
   auto bob = std::make_shared<RecordingPeer>();
-  ASSERT_FALSE(router.join("r", "ana", MemberInfo{ana, 1, false}).error);
-  ASSERT_FALSE(router.join("other", "bob", MemberInfo{bob, 2, false}).error);
+  ASSERT_FALSE(router.join("r", valid_name("ana"), MemberInfo{ana, 1, false}).error);
+  ASSERT_FALSE(router.join("other", valid_name("bob"), MemberInfo{bob, 2, false}).error);
   router.shutdown();
 
   const auto started = std::chrono::steady_clock::now();

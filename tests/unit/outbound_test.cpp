@@ -106,7 +106,7 @@ TEST(Outbound, ErrorEscapesATargetThatNeedsIt) {
 
 // The strings are part of the wire protocol: this is the table of docs/protocol.md.
 TEST(ErrorCodes, MatchTheProtocolDocument) {
-  const std::array<std::pair<ErrorCode, std::string_view>, 17> table{{
+  const std::array<std::pair<ErrorCode, std::string_view>, 18> table{{
       {ErrorCode::invalid_json, "invalid-json"},
       {ErrorCode::not_object, "not-object"},
       {ErrorCode::invalid_type, "invalid-type"},
@@ -116,6 +116,7 @@ TEST(ErrorCodes, MatchTheProtocolDocument) {
       {ErrorCode::name_empty, "name-empty"},
       {ErrorCode::name_too_long, "name-too-long"},
       {ErrorCode::name_invalid, "name-invalid"},
+      {ErrorCode::name_confusable, "name-confusable"},
       {ErrorCode::room_full, "room-full"},
       {ErrorCode::invalid_target, "invalid-target"},
       {ErrorCode::unknown_target, "unknown-target"},

@@ -15,6 +15,7 @@ namespace {
 
 using test::RecordingPeer;
 using test::string_list;
+using test::valid_name;
 
 MemberInfo info(const std::shared_ptr<Peer>& peer, std::uint64_t connection_id,
                 bool presence_deltas = false) {
@@ -47,22 +48,27 @@ std::vector<std::string> names_of(const SharedText& text, std::string_view kind)
 
 using Names = std::vector<std::string>;
 
+// The name free_name gives for `wanted`.
+std::string free_name(RoomPresence& room, std::string_view wanted) {
+  return room.free_name(valid_name(wanted)).text;
+}
+
 // --- free_name ----------------------------------------------------------------------------
 
 TEST(RoomPresence, FreeNameAddsTheFirstFreeSuffix) {
   RoomPresence room;
   auto peer = std::make_shared<RecordingPeer>();
-  EXPECT_EQ(room.free_name("ana"), "ana");
-  room.add("ana", info(peer, 1));
-  EXPECT_EQ(room.free_name("ana"), "ana1");
-  room.add("ana1", info(peer, 2));
-  EXPECT_EQ(room.free_name("ana"), "ana2");
-  room.add("ana2", info(peer, 3));
-  EXPECT_EQ(room.free_name("ana"), "ana3");
-  EXPECT_EQ(room.free_name("bob"), "bob");
+  EXPECT_EQ(free_name(room, "ana"), "ana");
+  room.add(valid_name("ana"), info(peer, 1));
+  EXPECT_EQ(free_name(room, "ana"), "ana1");
+  room.add(valid_name("ana1"), info(peer, 2));
+  EXPECT_EQ(free_name(room, "ana"), "ana2");
+  room.add(valid_name("ana2"), info(peer, 3));
+  EXPECT_EQ(free_name(room, "ana"), "ana3");
+  EXPECT_EQ(free_name(room, "bob"), "bob");
 
   ASSERT_TRUE(room.remove("ana1", 2));
-  EXPECT_EQ(room.free_name("ana"), "ana1");
+  EXPECT_EQ(free_name(room, "ana"), "ana1");
 }
 
 // A crowd asking for one name: past the first 64 suffixes the search resumes after the last one
@@ -72,25 +78,25 @@ TEST(RoomPresence, FreeNameStaysUniqueAndResumesForACrowd) {
   auto peer = std::make_shared<RecordingPeer>();
   std::set<std::string> given;
   for (std::uint64_t id = 1; id <= 200; ++id) {
-    auto name = room.free_name("ana");
-    ASSERT_TRUE(given.insert(name).second) << name;
+    auto name = room.free_name(valid_name("ana"));
+    ASSERT_TRUE(given.insert(name.text).second) << name.text;
     room.add(name, info(peer, id));
   }
   EXPECT_TRUE(given.contains("ana64"));
   EXPECT_TRUE(given.contains("ana199"));
   // Low suffixes freed later are still found first.
   ASSERT_TRUE(room.remove("ana7", 8));
-  EXPECT_EQ(room.free_name("ana"), "ana7");
+  EXPECT_EQ(free_name(room, "ana"), "ana7");
   // High ones are not searched for again: the next comes after the last given out.
   ASSERT_TRUE(room.remove("ana100", 101));
-  room.add("ana7", info(peer, 1000));
-  EXPECT_EQ(room.free_name("ana"), "ana200");
+  room.add(valid_name("ana7"), info(peer, 1000));
+  EXPECT_EQ(free_name(room, "ana"), "ana200");
 }
 
 TEST(RoomPresence, AddRemoveFindContains) {
   RoomPresence room;
   auto peer = std::make_shared<RecordingPeer>();
-  room.add("ana", info(peer, 41, true));
+  room.add(valid_name("ana"), info(peer, 41, true));
   EXPECT_EQ(room.size(), 1u);
   EXPECT_TRUE(room.contains("ana"));
   EXPECT_FALSE(room.contains("bob"));
@@ -110,7 +116,7 @@ TEST(RoomPresence, AddRemoveFindContains) {
 TEST(RoomPresence, RemoveWithTheWrongConnectionIsRefused) {
   RoomPresence room;
   auto peer = std::make_shared<RecordingPeer>();
-  room.add("ana", info(peer, 1));
+  room.add(valid_name("ana"), info(peer, 1));
   (void)room.take_update();
 
   EXPECT_FALSE(room.remove("ana", 2));
@@ -134,11 +140,12 @@ TEST(RoomPresence, ClassicMembersGetTheSortedFullList) {
   auto bob = std::make_shared<RecordingPeer>();
   auto ana = std::make_shared<RecordingPeer>();
   auto accented = std::make_shared<RecordingPeer>();
-  room.add("zed", info(zed, 1));
-  room.add("\xC3\xA9tienne", info(accented, 2)); // U+00E9 sorts after every ASCII letter
-  room.add("Ann", info(upper, 3));
-  room.add("bob", info(bob, 4));
-  room.add("ana", info(ana, 5));
+  room.add(valid_name("zed"), info(zed, 1));
+  room.add(valid_name("\xC3\xA9tienne"),
+           info(accented, 2)); // U+00E9 sorts after every ASCII letter
+  room.add(valid_name("Ann"), info(upper, 3));
+  room.add(valid_name("bob"), info(bob, 4));
+  room.add(valid_name("ana"), info(ana, 5));
   EXPECT_TRUE(room.has_news());
 
   const auto update = room.take_update();
@@ -153,7 +160,7 @@ TEST(RoomPresence, ClassicMembersGetTheSortedFullList) {
 TEST(RoomPresence, NoChangeNoUpdate) {
   RoomPresence room;
   auto ana = std::make_shared<RecordingPeer>();
-  room.add("ana", info(ana, 1));
+  room.add(valid_name("ana"), info(ana, 1));
   EXPECT_FALSE(room.take_update().empty());
   EXPECT_FALSE(room.has_news());
   EXPECT_TRUE(room.take_update().empty());
@@ -164,11 +171,11 @@ TEST(RoomPresence, EveryClassicMemberGetsTheListAfterAJoinAndALeave) {
   auto ana = std::make_shared<RecordingPeer>();
   auto bob = std::make_shared<RecordingPeer>();
   auto cy = std::make_shared<RecordingPeer>();
-  room.add("ana", info(ana, 1));
-  room.add("bob", info(bob, 2));
+  room.add(valid_name("ana"), info(ana, 1));
+  room.add(valid_name("bob"), info(bob, 2));
   (void)room.take_update();
 
-  room.add("cy", info(cy, 3));
+  room.add(valid_name("cy"), info(cy, 3));
   auto update = room.take_update();
   EXPECT_EQ(users_of(update.userlist), (Names{"ana", "bob", "cy"}));
   EXPECT_EQ(update.userlist_recipients.size(), 3u);
@@ -189,15 +196,15 @@ TEST(RoomPresence, DeltaMemberGetsASnapshotThenDeltas) {
   auto ana = std::make_shared<RecordingPeer>();
   auto bob = std::make_shared<RecordingPeer>();
   auto cy = std::make_shared<RecordingPeer>();
-  room.add("ana", info(ana, 1, true));
+  room.add(valid_name("ana"), info(ana, 1, true));
 
   auto update = room.take_update();
   EXPECT_EQ(users_of(update.userlist), (Names{"ana"}));
   EXPECT_EQ(update.userlist_recipients, (std::vector<std::shared_ptr<Peer>>{ana}));
   EXPECT_TRUE(update.delta_recipients.empty());
 
-  room.add("bob", info(bob, 2));
-  room.add("cy", info(cy, 3, true));
+  room.add(valid_name("bob"), info(bob, 2));
+  room.add(valid_name("cy"), info(cy, 3, true));
   update = room.take_update();
   // ana already has a snapshot: a batch, not the list.
   EXPECT_EQ(update.delta_recipients, (std::vector<std::shared_ptr<Peer>>{ana}));
@@ -223,13 +230,13 @@ TEST(RoomPresence, DeltaBatchesCarryBothDirectionsSorted) {
   RoomPresence room;
   auto ana = std::make_shared<RecordingPeer>();
   auto others = std::make_shared<RecordingPeer>();
-  room.add("ana", info(ana, 1, true));
-  room.add("zed", info(others, 2));
-  room.add("amy", info(others, 3));
+  room.add(valid_name("ana"), info(ana, 1, true));
+  room.add(valid_name("zed"), info(others, 2));
+  room.add(valid_name("amy"), info(others, 3));
   (void)room.take_update();
 
-  room.add("yan", info(others, 4));
-  room.add("bea", info(others, 5));
+  room.add(valid_name("yan"), info(others, 4));
+  room.add(valid_name("bea"), info(others, 5));
   ASSERT_TRUE(room.remove("zed", 2));
   ASSERT_TRUE(room.remove("amy", 3));
   const auto update = room.take_update();
@@ -243,11 +250,11 @@ TEST(RoomPresence, JoinThenLeaveWithinOneUpdateCancels) {
   auto ana = std::make_shared<RecordingPeer>();
   auto classic = std::make_shared<RecordingPeer>();
   auto bob = std::make_shared<RecordingPeer>();
-  room.add("ana", info(ana, 1, true));
-  room.add("classic", info(classic, 2));
+  room.add(valid_name("ana"), info(ana, 1, true));
+  room.add(valid_name("classic"), info(classic, 2));
   (void)room.take_update();
 
-  room.add("bob", info(bob, 3));
+  room.add(valid_name("bob"), info(bob, 3));
   ASSERT_TRUE(room.remove("bob", 3));
   const auto update = room.take_update();
   EXPECT_TRUE(update.empty()) << "nobody should hear of bob";
@@ -261,14 +268,14 @@ TEST(RoomPresence, LeaveThenRejoinOfTheSameNameCancelsForExistingMembers) {
   auto classic = std::make_shared<RecordingPeer>();
   auto bob_old = std::make_shared<RecordingPeer>();
   auto bob_new = std::make_shared<RecordingPeer>();
-  room.add("ana", info(ana, 1, true));
-  room.add("classic", info(classic, 2));
-  room.add("bob", info(bob_old, 3));
+  room.add(valid_name("ana"), info(ana, 1, true));
+  room.add(valid_name("classic"), info(classic, 2));
+  room.add(valid_name("bob"), info(bob_old, 3));
   (void)room.take_update();
 
   // bob reconnects: same name, new connection.
   ASSERT_TRUE(room.remove("bob", 3));
-  room.add("bob", info(bob_new, 4));
+  room.add(valid_name("bob"), info(bob_new, 4));
   const auto update = room.take_update();
   EXPECT_FALSE(contains(update.delta_recipients, ana));
   EXPECT_FALSE(contains(update.userlist_recipients, ana));
@@ -282,8 +289,8 @@ TEST(RoomPresence, DeadPeersAreSkipped) {
   RoomPresence room;
   auto ana = std::make_shared<RecordingPeer>();
   auto gone = std::make_shared<RecordingPeer>();
-  room.add("ana", info(ana, 1));
-  room.add("gone", info(gone, 2));
+  room.add(valid_name("ana"), info(ana, 1));
+  room.add(valid_name("gone"), info(gone, 2));
   gone.reset();
 
   std::vector<std::shared_ptr<Peer>> peers;
@@ -301,8 +308,8 @@ TEST(RoomPresence, CollectPeersAppends) {
   auto ana = std::make_shared<RecordingPeer>();
   auto bob = std::make_shared<RecordingPeer>();
   auto outsider = std::make_shared<RecordingPeer>();
-  room.add("ana", info(ana, 1));
-  room.add("bob", info(bob, 2));
+  room.add(valid_name("ana"), info(ana, 1));
+  room.add(valid_name("bob"), info(bob, 2));
   std::vector<std::shared_ptr<Peer>> peers{outsider};
   room.collect_peers(peers);
   ASSERT_EQ(peers.size(), 3u);
@@ -365,10 +372,18 @@ TEST(RoomPresence, EveryMembersViewMatchesTheTruthAfterEachUpdate) {
   struct Held {
     std::shared_ptr<ModelClient> client;
     std::uint64_t connection_id;
+    protocol::NameKeys keys;
   };
   std::map<std::string, Held> truth;
   std::uint64_t next_id = 1;
-  const std::array<std::string, 4> bases{"ana", "bob", "cy", "ana1"};
+  // With look-alikes: "ANA" of "ana", "Bob" of "bob", "anal" of "ana1" (skeleton).
+  const std::array<std::string, 7> bases{"ana", "bob", "cy", "ana1", "ANA", "Bob", "anal"};
+  const auto shares_a_key = [](const protocol::NameKeys& a, const protocol::NameKeys& b) {
+    for (const auto* x : {&a.folded, &a.skeleton, &a.skeleton_of_folded, &a.folded_skeleton})
+      for (const auto* y : {&b.folded, &b.skeleton, &b.skeleton_of_folded, &b.folded_skeleton})
+        if (*x == *y) return true;
+    return false;
+  };
   int updates = 0;
   int delta_messages_seen = 0;
 
@@ -381,12 +396,17 @@ TEST(RoomPresence, EveryMembersViewMatchesTheTruthAfterEachUpdate) {
     if (action == Action::leave && truth.empty()) action = Action::join;
 
     if (action == Action::join) {
-      const auto name = room.free_name(bases[random() % bases.size()]);
+      const auto free = room.free_name(valid_name(bases[random() % bases.size()]));
+      const auto& name = free.text;
       ASSERT_FALSE(truth.contains(name)) << "free_name returned a taken name: " << name;
+      // The keys are ICU's for the suffixed name, and no member's name looks like it.
+      ASSERT_EQ(free.keys, valid_name(name).keys) << name;
+      for (const auto& [other, held] : truth)
+        ASSERT_FALSE(shares_a_key(free.keys, held.keys)) << name << " looks like " << other;
       const bool deltas = random() % 2 == 0;
       auto client = std::make_shared<ModelClient>(deltas);
-      room.add(name, info(client, next_id, deltas));
-      truth[name] = Held{client, next_id++};
+      room.add(free, info(client, next_id, deltas));
+      truth[name] = Held{client, next_id++, free.keys};
     } else if (action == Action::leave) {
       auto it = std::next(truth.begin(), static_cast<long>(random() % truth.size()));
       EXPECT_FALSE(room.remove(it->first, it->second.connection_id + 1000));

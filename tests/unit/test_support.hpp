@@ -3,15 +3,18 @@
 // recorded messages, and readable printing of error codes in assertion messages.
 
 #include "protocol/error_code.hpp"
+#include "protocol/user_name.hpp"
 #include "routing/peer.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <cstddef>
+#include <gtest/gtest.h>
 #include <mutex>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace switchboard::protocol {
@@ -67,6 +70,14 @@ inline std::vector<std::string> string_list(const boost::json::value& array) {
   for (const auto& item : array.as_array())
     out.emplace_back(item.as_string());
   return out;
+}
+
+// make_user_name's result for a name the test means to be valid; a refusal fails the test.
+inline protocol::UserName valid_name(std::string_view name) {
+  auto checked = protocol::make_user_name(name);
+  if (auto* valid = std::get_if<protocol::UserName>(&checked)) return std::move(*valid);
+  ADD_FAILURE() << "name refused: " << name;
+  return {std::string(name), {}};
 }
 
 inline std::size_t count_occurrences(std::string_view haystack, std::string_view needle) {

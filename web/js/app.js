@@ -86,7 +86,9 @@ signaling.on('registered', ({ name, requested }) => {
   const reconnect = call.self !== null;
   call.setSelf(name);
   ui.setRegistered(name);
-  if (requested) system(`The name “${requested}” is taken: you joined as “${name}”.`);
+  // A name that differed only in its Unicode normalization (NFD) was not taken.
+  const taken = requested && requested.normalize('NFC') !== name;
+  if (taken) system(`The name “${requested}” is taken: you joined as “${name}”.`);
   else if (reconnect) system('Reconnected to the server.');
 });
 

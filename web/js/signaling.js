@@ -22,6 +22,7 @@ const REGISTRATION_ERRORS = new Set([
   'name-empty',
   'name-too-long',
   'name-invalid',
+  'name-confusable',
   'room-full',
   'already-registered',
 ]);
@@ -211,7 +212,8 @@ export class Signaling extends Emitter {
         this.emit('config', this.iceServers);
         break;
       case 'rejectusername':
-        // Our name was taken; the server chose another and we keep it for reconnects too.
+        // Our name (or a look-alike of it) was taken, or the server normalized it to NFC: the
+        // server chose the name we have, and we keep it for reconnects too.
         this.#registered(msg.name, msg.requested ?? this.#wantedName);
         break;
       case 'userlist':
