@@ -3,6 +3,8 @@
 // client cannot hurt the others, and large enough that real WebRTC signaling never meets it.
 // The CLI (src/app/cli.cpp) exposes each field as a flag and an environment variable.
 
+#include "config/rate_limit.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -64,6 +66,10 @@ struct Limits {
   std::chrono::milliseconds presence_interval{50};
   // On SIGINT/SIGTERM clients get a 1001 close; whoever has not gone after this is cut off.
   std::chrono::seconds shutdown_timeout{5};
+
+  RateLimit message_rate() const { return {max_msg_rate, msg_burst}; }
+  RateLimit byte_rate() const { return {max_byte_rate, byte_burst}; }
+  RateLimit broadcast_rate() const { return {max_broadcast_rate, broadcast_burst}; }
 
   std::size_t frame_discard_limit() const {
     return max_frame_discard != 0 ? max_frame_discard : 16 * max_message_size;

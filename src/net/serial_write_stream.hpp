@@ -26,7 +26,6 @@
 #include <boost/system/error_code.hpp>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <list>
 #include <span>
 #include <utility>
@@ -46,10 +45,13 @@ public:
   NextLayer& next_layer() noexcept { return next_; }
   const NextLayer& next_layer() const noexcept { return next_; }
 
-  // Called (posted, once) when the client sends a frame whose 64-bit length has its top bit
-  // set: the session closes with 1002. Beast would wait for the 2^63 bytes.
-  void on_protocol_violation(std::function<void()> callback) {
-    on_violation_ = std::move(callback);
+  // `callback(context)` is called (once, from inside Beast's read) when the client sends a
+  // frame whose 64-bit length has its top bit set: the session closes with 1002. Beast would
+  // wait for the 2^63 bytes. A function pointer and its argument rather than a std::function:
+  // 16 bytes instead of 32 on every connection.
+  void on_protocol_violation(void (*callback)(void*), void* context) {
+    on_violation_ = callback;
+    violation_context_ = context;
   }
 
   // Beast's reads; the bytes pass through the frame-length guard on their way up.
@@ -148,7 +150,7 @@ private:
       const auto piece = std::min(bytes, boost::asio::buffer_size(*it));
       bytes -= piece;
       if (!guard_.feed({static_cast<const std::uint8_t*>((*it).data()), piece})) continue;
-      if (on_violation_) boost::asio::post(next_.get_executor(), std::move(on_violation_));
+      if (on_violation_) on_violation_(violation_context_);
       return;
     }
   }
@@ -188,7 +190,8 @@ private:
   // A close frame was submitted: every later write is dropped.
   bool close_sent_ = false;
   FrameLengthGuard guard_;
-  std::function<void()> on_violation_;
+  void (*on_violation_)(void*) = nullptr;
+  void* violation_context_ = nullptr;
   Buffers in_flight_;
   // At most one write per writer waits here: each waits for its own to complete. A list, as
   // the one container that never move-assigns its elements: Boost 1.81's

@@ -54,12 +54,9 @@ WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context, Connect
     : ws_(stream.release_socket()), context_(context), slot_(std::move(slot)), id_(id),
       room_(std::move(room)), remote_(std::move(remote)),
       queue_(context.config.limits.max_queue_bytes, context.config.limits.max_queue_messages),
-      message_limiter_(context.config.limits.max_msg_rate, context.config.limits.msg_burst,
-                       std::chrono::steady_clock::now()),
-      byte_limiter_(context.config.limits.max_byte_rate, context.config.limits.byte_burst,
-                    std::chrono::steady_clock::now()),
-      broadcast_limiter_(context.config.limits.max_broadcast_rate,
-                         context.config.limits.broadcast_burst, std::chrono::steady_clock::now()),
+      message_limiter_(context.config.limits.message_rate(), std::chrono::steady_clock::now()),
+      byte_limiter_(context.config.limits.byte_rate(), std::chrono::steady_clock::now()),
+      broadcast_limiter_(context.config.limits.broadcast_rate(), std::chrono::steady_clock::now()),
       opened_at_(std::chrono::steady_clock::now()) {}
 
 WsSession::~WsSession() {
@@ -82,11 +79,16 @@ void WsSession::start(Request request) {
         if (json_subprotocol) res.set(beast::http::field::sec_websocket_protocol, "json");
       }));
   context_.connections.track(id_, std::weak_ptr<Closable>(shared_from_this()));
-  ws_.next_layer().on_protocol_violation([weak = weak_from_this()] {
-    if (const auto self = weak.lock())
-      self->close(websocket::close_code::protocol_error, "frame length over 2^63",
-                  self->context_.config.limits.handshake_timeout);
-  });
+  // Called inside Beast's read, so the close waits its turn on the strand.
+  ws_.next_layer().on_protocol_violation(
+      [](void* session) {
+        auto self = static_cast<WsSession*>(session)->shared_from_this();
+        net::post(self->ws_.get_executor(), [self] {
+          self->close(websocket::close_code::protocol_error, "frame length over 2^63",
+                      self->context_.config.limits.handshake_timeout);
+        });
+      },
+      this);
 
   auto upgrade = std::make_shared<Request>(std::move(request));
   ws_.async_accept(*upgrade, [self = shared_from_this(), upgrade](beast::error_code ec) {
@@ -113,8 +115,10 @@ void WsSession::start(Request request) {
 // only the pending read, not also a coroutine frame (~1 KiB each at 20,000 connections).
 void WsSession::read_next_message(std::chrono::steady_clock::time_point now) {
   // A token for this message, and any debt the last ones ran up in bytes or broadcasts.
-  const auto wait = std::max({message_limiter_.acquire(now), byte_limiter_.acquire(now, 0),
-                              broadcast_limiter_.acquire(now, 0)});
+  const auto& limits = context_.config.limits;
+  const auto wait = std::max({message_limiter_.acquire(limits.message_rate(), now),
+                              byte_limiter_.acquire(limits.byte_rate(), now, 0),
+                              broadcast_limiter_.acquire(limits.broadcast_rate(), now, 0)});
   continue_reading_after(wait, &WsSession::start_message);
 }
 
@@ -173,7 +177,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
   // One clock reading serves this read and the next message's limits: the clock costs as much
   // as the limiters.
   const auto now = std::chrono::steady_clock::now();
-  const auto byte_wait = byte_limiter_.acquire(now, static_cast<double>(bytes));
+  const auto byte_wait = byte_limiter_.acquire(limits.byte_rate(), now, static_cast<double>(bytes));
   if (!ws_.is_message_done()) return continue_reading_after(byte_wait, &WsSession::read_more);
 
   if (!ws_.got_text()) {
@@ -246,7 +250,8 @@ void WsSession::handle_text(std::string_view text) {
                    if (request.target.empty()) {
                      // Charged now, waited off before the next read: the sender slows down,
                      // nothing it sent is dropped.
-                     broadcast_limiter_.acquire(std::chrono::steady_clock::now());
+                     broadcast_limiter_.acquire(context_.config.limits.broadcast_rate(),
+                                                std::chrono::steady_clock::now());
                      context_.router.broadcast(room_, message);
                    } else if (!context_.router.send_to(room_, request.target, message)) {
                      send_error(protocol::ErrorCode::unknown_target, request.type, request.target);
@@ -372,8 +377,11 @@ void WsSession::close(websocket::close_code code, std::string_view reason,
   // socket, so not even closing the socket ends them, and the session is never freed. The read
   // loop goes on instead (drain()) and sees the peer's answer as Beast's read reports it;
   // the write layer drops Beast's echo of it (the first close frame is the last frame).
-  const auto frame_size = write_close_frame(close_frame_, static_cast<std::uint16_t>(code), reason);
-  ws_.next_layer().async_write_all({net::buffer(close_frame_.data(), frame_size)},
+  // Made now, not kept in every session: a connection closes once.
+  close_frame_ = std::make_unique<CloseFrame>();
+  const auto frame_size =
+      write_close_frame(*close_frame_, static_cast<std::uint16_t>(code), reason);
+  ws_.next_layer().async_write_all({net::buffer(close_frame_->data(), frame_size)},
                                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                      if (ec) self->close_socket();
                                    });

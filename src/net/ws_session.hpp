@@ -110,7 +110,7 @@ private:
   // closing happens once.
   std::unique_ptr<boost::asio::steady_timer> throttle_timer_;
   std::unique_ptr<boost::asio::steady_timer> close_timer_;
-  CloseFrame close_frame_;
+  std::unique_ptr<CloseFrame> close_frame_;
   const std::chrono::steady_clock::time_point opened_at_;
 };
 

@@ -13,28 +13,27 @@ bool FrameLengthGuard::feed(std::span<const std::uint8_t> bytes) {
       bytes = bytes.subspan(skipped);
       continue;
     }
-    header_[header_seen_++] = bytes.front();
+    const std::uint8_t byte = bytes.front();
     bytes = bytes.subspan(1);
-    if (header_seen_ == 2) {
-      // Second byte: mask bit and the 7-bit length, which says how many length bytes follow.
-      const auto short_length = header_[1] & 0x7F;
-      const std::size_t extended = short_length == 126 ? 2 : short_length == 127 ? 8 : 0;
-      const std::size_t mask = (header_[1] & 0x80) != 0 ? 4 : 0;
-      header_size_ = 2 + extended + mask;
+    ++seen_;
+    if (seen_ == 1) continue; // FIN and opcode
+    const std::uint8_t short_length = second_ & 0x7F;
+    if (seen_ == 2) {
+      // Mask bit and the 7-bit length, which says how many length bytes follow.
+      second_ = byte;
+      const std::uint8_t length7 = byte & 0x7F;
+      const std::uint8_t extended = length7 == 126 ? 2 : length7 == 127 ? 8 : 0;
+      size_ = static_cast<std::uint8_t>(2 + extended + ((byte & 0x80) != 0 ? 4 : 0));
+      length_ = extended == 0 ? length7 : 0;
+    } else if (seen_ <= 2 + (short_length == 126 ? 2 : short_length == 127 ? 8 : 0)) {
+      if (seen_ == 3 && short_length == 127 && (byte & 0x80) != 0) violated_ = true;
+      length_ = (length_ << 8) | byte;
+    } // else a mask byte
+    if (seen_ == size_) {
+      payload_left_ = length_;
+      seen_ = 0;
+      length_ = 0;
     }
-    if (header_seen_ < 2 || header_seen_ < header_size_) continue;
-    std::uint64_t length = header_[1] & 0x7F;
-    if (length == 126) {
-      length = (std::uint64_t{header_[2]} << 8) | header_[3];
-    } else if (length == 127) {
-      if ((header_[2] & 0x80) != 0) violated_ = true;
-      length = 0;
-      for (std::size_t i = 2; i < 10; ++i)
-        length = (length << 8) | header_[i];
-    }
-    payload_left_ = length;
-    header_seen_ = 0;
-    header_size_ = 0;
   }
   return violated_;
 }

@@ -24,11 +24,14 @@ public:
   bool violated() const { return violated_; }
 
 private:
-  // Bytes of the current header seen so far, and how long it is (0 until its second byte).
-  std::uint8_t header_[14] = {};
-  std::size_t header_seen_ = 0;
-  std::size_t header_size_ = 0;
+  // One per connection, so kept small: the header is not stored, only what is needed of it.
   std::uint64_t payload_left_ = 0;
+  // The payload length being read from the header's length bytes.
+  std::uint64_t length_ = 0;
+  // Header bytes seen so far, the header's full size once its second byte is in, and that byte.
+  std::uint8_t seen_ = 0;
+  std::uint8_t size_ = 0;
+  std::uint8_t second_ = 0;
   bool violated_ = false;
 };
 

@@ -32,6 +32,26 @@ private:
   std::size_t count_ = 0;
 };
 
+// A member's distinct keys in one string, each followed by a NUL (no name, so no key, holds
+// a control character). One string inside the member, short enough for most names to need no
+// allocation, instead of four strings on the heap: every registered user pays for it.
+std::string pack(const DistinctKeys& keys) {
+  std::string packed;
+  for (const std::string* key : keys) {
+    packed += *key;
+    packed.push_back('\0');
+  }
+  return packed;
+}
+
+template <class F> void for_each_packed(std::string_view packed, F&& f) {
+  while (!packed.empty()) {
+    const auto end = packed.find('\0');
+    f(packed.substr(0, end));
+    packed.remove_prefix(end + 1);
+  }
+}
+
 } // namespace
 
 bool RoomPresence::is_taken(const protocol::NameKeys& keys) const {
@@ -64,13 +84,13 @@ protocol::UserName RoomPresence::free_name(protocol::UserName wanted) {
 }
 
 void RoomPresence::add(protocol::UserName name, MemberInfo member) {
-  auto keys = std::make_unique<const protocol::NameKeys>(std::move(name.keys));
+  auto keys = pack(DistinctKeys(name.keys));
   const auto [member_it, added] =
       members_.emplace(std::move(name.text), Member{std::move(member), std::move(keys), false});
   if (!added) return;
   const std::string& text = member_it->first;
-  for (const std::string* key : DistinctKeys(*member_it->second.keys))
-    names_by_key_.emplace(*key, &text);
+  for_each_packed(member_it->second.keys,
+                  [&](std::string_view key) { names_by_key_.emplace(std::string(key), &text); });
   if (auto it = pending_.find(text); it != pending_.end() && it->second < 0)
     pending_.erase(it);
   else
@@ -81,10 +101,11 @@ void RoomPresence::add(protocol::UserName name, MemberInfo member) {
 bool RoomPresence::remove(std::string_view name, std::uint64_t connection_id) {
   const auto it = members_.find(name);
   if (it == members_.end() || it->second.info.connection_id != connection_id) return false;
-  for (const std::string* key : DistinctKeys(*it->second.keys))
-    if (const auto owner = names_by_key_.find(*key);
+  for_each_packed(it->second.keys, [&](std::string_view key) {
+    if (const auto owner = names_by_key_.find(key);
         owner != names_by_key_.end() && owner->second == &it->first)
       names_by_key_.erase(owner);
+  });
   members_.erase(it);
   if (auto p = pending_.find(name); p != pending_.end() && p->second > 0)
     pending_.erase(p);

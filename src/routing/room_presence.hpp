@@ -58,9 +58,8 @@ public:
 private:
   struct Member {
     MemberInfo info;
-    // Out of line: broadcasts and presence updates walk every member, and the four keys
-    // would more than double the size of what they walk.
-    std::unique_ptr<const protocol::NameKeys> keys;
+    // Its distinct keys, packed (room_presence.cpp): what remove() takes out of the index.
+    std::string keys;
     bool has_snapshot = false;
   };
 
