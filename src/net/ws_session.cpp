@@ -202,6 +202,7 @@ void WsSession::drain() {
 }
 
 void WsSession::end_reading(beast::error_code ec) {
+  read_ended_ = true;
   const bool clean = !ec || ec == websocket::error::closed || ec == net::error::operation_aborted;
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
@@ -360,6 +361,9 @@ void WsSession::close(websocket::close_code code, std::string_view reason,
   closing_ = true;
   // Mid-handshake there is no WebSocket to close yet: the accept handler sees closing_.
   if (!open_) return;
+  // Reading already ended (the peer closed or vanished; only a write is still finishing): no
+  // answer will come, and a grace timer would keep this session, counted, until it fired.
+  if (read_ended_) return close_socket();
   // Gone for everyone else from now on: targets get unknown-target, the room a user-left,
   // even while a client that does not read holds the close handshake up.
   leave_room();

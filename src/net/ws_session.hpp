@@ -95,6 +95,8 @@ private:
   // The WebSocket handshake has completed.
   bool open_ = false;
   bool closing_ = false;
+  // end_reading() has run: the connection is over, whatever is still being written.
+  bool read_ended_ = false;
   // The message being read: its bytes (when under the size limit), whether it is over the
   // limit (and being discarded), and how many bytes it had so far.
   boost::beast::flat_buffer read_buffer_;
