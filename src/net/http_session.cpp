@@ -44,6 +44,10 @@ std::string endpoint_string(const net::ip::tcp::socket& socket) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
+bool is_health_check(const bhttp::request<bhttp::string_body>& request) {
+  return split_target(request.target()).path == "/healthz";
+}
+
 } // namespace
 
 std::optional<std::string> room_for_target(std::string_view target) {
@@ -139,7 +143,7 @@ void HttpSession::on_request() {
 
   if (over_capacity_) request.keep_alive(false);
   // At capacity the server still says how it is: /healthz is answered like any other time.
-  if (over_capacity_ && split_target(request.target()).path != "/healthz") {
+  if (over_capacity_ && !is_health_check(request)) {
     log::warn("connection-refused", {{"conn", id_}, {"reason", "max-connections"}});
     return send(http::make_error_response(request, bhttp::status::service_unavailable,
                                           "Server is at its connection limit\n",
@@ -182,7 +186,7 @@ bhttp::message_generator HttpSession::respond(const bhttp::request<bhttp::string
   if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head)
     return http::make_error_response(request, bhttp::status::method_not_allowed,
                                      "Method not allowed\n");
-  if (split_target(request.target()).path == "/healthz") {
+  if (is_health_check(request)) {
     const auto stats = context_.router.stats();
     const auto uptime =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - context_.started).count();

@@ -161,21 +161,22 @@ private:
            *static_cast<const std::uint8_t*>(buffers.front().data()) == fin_close;
   }
 
-  // Completes `write` as if written, from the event loop (never inside the caller).
+  // Completes `write` as if written (a dropped write after the close frame).
   void skip(Write write) {
     std::size_t size = 0;
     for (const auto& piece : write.buffers)
       size += piece.size();
-    boost::asio::post(next_.get_executor(), [size, handler = std::move(write.handler)]() mutable {
-      std::move(handler)(boost::system::error_code{}, size);
-    });
+    complete_later(std::move(write), {}, size);
   }
 
-  // Completes `write` with the stored error, from the event loop (never inside the caller).
-  void fail(Write write) {
+  // Completes `write` with the stored error.
+  void fail(Write write) { complete_later(std::move(write), failed_, 0); }
+
+  // From the event loop, never inside the caller: its writer may be in the middle of submitting.
+  void complete_later(Write write, boost::system::error_code ec, std::size_t bytes) {
     boost::asio::post(next_.get_executor(),
-                      [ec = failed_, handler = std::move(write.handler)]() mutable {
-                        std::move(handler)(ec, 0);
+                      [ec, bytes, handler = std::move(write.handler)]() mutable {
+                        std::move(handler)(ec, bytes);
                       });
   }
 

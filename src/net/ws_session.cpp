@@ -173,9 +173,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
     read_buffer_.clear();
   }
   // Bytes are charged as they arrive, discarded ones too: a part of a message can be enough to
-  // wait for.
-  // One clock reading serves this read and the next message's limits: the clock costs as much
-  // as the limiters.
+  // wait for. One clock reading serves this read and the next message's limits.
   const auto now = std::chrono::steady_clock::now();
   const auto byte_wait = byte_limiter_.acquire(limits.byte_rate(), now, static_cast<double>(bytes));
   if (!ws_.is_message_done()) return continue_reading_after(byte_wait, &WsSession::read_more);
