@@ -45,6 +45,26 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->delimiter(' ')
       ->group("WebRTC");
 
+  auto* tls = "TLS";
+  auto* cert = app.add_option("--tls-cert", config.tls.cert_file,
+                              "PEM certificate (then its chain): the port serves https:// and "
+                              "wss://; reloaded on SIGHUP")
+                   ->envname("SWITCHBOARD_TLS_CERT")
+                   ->check(CLI::ExistingFile)
+                   ->group(tls);
+  auto* key = app.add_option("--tls-key", config.tls.key_file, "PEM private key (RSA or EC)")
+                  ->envname("SWITCHBOARD_TLS_KEY")
+                  ->check(CLI::ExistingFile)
+                  ->group(tls);
+  cert->needs(key);
+  key->needs(cert);
+  app.add_flag("--tls-allow-plain", config.tls.allow_plain,
+               "Also serve plain HTTP/WS on the TLS port (for a proxy on loopback) instead of "
+               "redirecting it to https://")
+      ->envname("SWITCHBOARD_TLS_ALLOW_PLAIN")
+      ->needs(cert)
+      ->group(tls);
+
   auto* lim = "Limits";
   app.add_option("--max-message-size", limits.max_message_size,
                  "Largest WebSocket message in bytes; larger ones get message-too-large")

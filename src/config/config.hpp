@@ -83,6 +83,18 @@ struct IceServer {
   std::string credential;
 };
 
+// TLS on the one port. Without cert_file the port speaks plain HTTP and WebSocket only.
+struct TlsConfig {
+  // PEM: the certificate, then any intermediates; the key, RSA or EC. Both read again on SIGHUP.
+  std::string cert_file;
+  std::string key_file;
+  // A plain-HTTP request on a TLS port is answered with a 308 to its https:// URL, unless this
+  // is set: then it is served (for a reverse proxy on loopback that speaks plain HTTP to us).
+  bool allow_plain = false;
+
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 struct Config {
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 6503;
@@ -93,6 +105,7 @@ struct Config {
   // Sent to every client right after "id". Empty (the default) works between peers that can
   // reach each other directly, e.g. on one LAN.
   std::vector<IceServer> ice_servers;
+  TlsConfig tls;
   Limits limits;
 };
 

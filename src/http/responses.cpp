@@ -9,9 +9,10 @@ namespace {
 
 template <typename Body>
 void set_common_headers(beast_http::response<Body>& response, const Request& request,
-                        std::string_view content_type, std::initializer_list<ExtraHeader> extra) {
+                        std::string_view content_type, std::initializer_list<ExtraHeader> extra,
+                        Hsts hsts) {
   response.set(beast_http::field::server, server_name);
-  set_security_headers(response);
+  set_security_headers(response, hsts);
   for (const auto& header : extra)
     response.set(header.field, header.value);
   response.set(beast_http::field::content_type, content_type);
@@ -23,16 +24,16 @@ void set_common_headers(beast_http::response<Body>& response, const Request& req
 
 beast_http::message_generator make_text(const Request& request, beast_http::status status,
                                         std::string_view content_type, std::string body,
-                                        std::initializer_list<ExtraHeader> extra = {}) {
+                                        std::initializer_list<ExtraHeader> extra, Hsts hsts) {
   // A HEAD answer carries the headers of the GET answer and no body.
   if (request.method() == beast_http::verb::head) {
     beast_http::response<beast_http::empty_body> response{status, request.version()};
-    set_common_headers(response, request, content_type, extra);
+    set_common_headers(response, request, content_type, extra, hsts);
     response.content_length(body.size());
     return response;
   }
   beast_http::response<beast_http::string_body> response{status, request.version()};
-  set_common_headers(response, request, content_type, extra);
+  set_common_headers(response, request, content_type, extra, hsts);
   response.body() = std::move(body);
   response.prepare_payload();
   return response;
@@ -42,12 +43,14 @@ beast_http::message_generator make_text(const Request& request, beast_http::stat
 
 beast_http::message_generator make_error_response(const Request& request, beast_http::status status,
                                                   std::string_view text,
-                                                  std::initializer_list<ExtraHeader> extra) {
-  return make_text(request, status, "text/plain; charset=utf-8", std::string(text), extra);
+                                                  std::initializer_list<ExtraHeader> extra,
+                                                  Hsts hsts) {
+  return make_text(request, status, "text/plain; charset=utf-8", std::string(text), extra, hsts);
 }
 
-beast_http::message_generator make_json_response(const Request& request, std::string json) {
-  return make_text(request, beast_http::status::ok, "application/json", std::move(json));
+beast_http::message_generator make_json_response(const Request& request, std::string json,
+                                                 Hsts hsts) {
+  return make_text(request, beast_http::status::ok, "application/json", std::move(json), {}, hsts);
 }
 
 } // namespace switchboard::http

@@ -77,20 +77,23 @@ std::optional<fs::path> resolve_static_path(const fs::path& root, std::string_vi
 }
 
 beast_http::message_generator
-serve_static(const fs::path& root, const beast_http::request<beast_http::string_body>& request) {
+serve_static(const fs::path& root, const beast_http::request<beast_http::string_body>& request,
+             Hsts hsts) {
   const auto target = split_target(request.target());
   const auto file = resolve_static_path(root, target.path);
-  if (!file) return make_error_response(request, beast_http::status::not_found, "Not found\n");
+  if (!file)
+    return make_error_response(request, beast_http::status::not_found, "Not found\n", {}, hsts);
 
   std::error_code ec;
   const auto size = fs::file_size(*file, ec);
   const auto mtime = fs::last_write_time(*file, ec);
-  if (ec) return make_error_response(request, beast_http::status::not_found, "Not found\n");
+  if (ec)
+    return make_error_response(request, beast_http::status::not_found, "Not found\n", {}, hsts);
   const auto etag = make_etag(size, mtime);
 
   const auto add_headers = [&](auto& response) {
     response.set(beast_http::field::server, server_name);
-    set_security_headers(response);
+    set_security_headers(response, hsts);
     response.set(beast_http::field::etag, etag);
     response.set(beast_http::field::last_modified, http_date(mtime));
     // Revalidate every time: a new deploy is seen at once, and unchanged files cost a 304.
@@ -117,7 +120,8 @@ serve_static(const fs::path& root, const beast_http::request<beast_http::string_
   beast_http::file_body::value_type body;
   boost::beast::error_code open_ec;
   body.open(file->c_str(), boost::beast::file_mode::scan, open_ec);
-  if (open_ec) return make_error_response(request, beast_http::status::not_found, "Not found\n");
+  if (open_ec)
+    return make_error_response(request, beast_http::status::not_found, "Not found\n", {}, hsts);
 
   beast_http::response<beast_http::file_body> response{beast_http::status::ok, request.version()};
   add_headers(response);

@@ -2,6 +2,8 @@
 // Serves the web client from a directory. The path checks live in resolve_static_path, a pure
 // function (unit-tested) apart from the final realpath check against symlinks.
 
+#include "http/responses.hpp"
+
 #include <boost/beast/http/message_generator.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <filesystem>
@@ -20,6 +22,7 @@ std::optional<std::filesystem::path> resolve_static_path(const std::filesystem::
 // matching If-None-Match; 404 when resolve_static_path refuses.
 boost::beast::http::message_generator
 serve_static(const std::filesystem::path& root,
-             const boost::beast::http::request<boost::beast::http::string_body>& request);
+             const boost::beast::http::request<boost::beast::http::string_body>& request,
+             Hsts hsts = Hsts::off);
 
 } // namespace switchboard::http

@@ -1,15 +1,18 @@
 #include "net/http_session.hpp"
 
+#include "http/https_redirect.hpp"
 #include "http/request_checks.hpp"
 #include "http/responses.hpp"
 #include "http/static_files.hpp"
 #include "log/log.hpp"
 #include "net/ws_session.hpp"
 #include "protocol/text_rules.hpp"
+#include "tls/tls_context.hpp"
 #include "util/url.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -67,59 +70,106 @@ std::optional<std::string> room_for_target(std::string_view target) {
   return room;
 }
 
-HttpSession::HttpSession(net::ip::tcp::socket&& socket, ServerContext& context, ConnectionSlot slot,
-                         std::uint64_t id, bool over_capacity)
-    : stream_(std::move(socket)), context_(context), slot_(std::move(slot)), id_(id),
-      over_capacity_(over_capacity) {}
+template <class Stream>
+HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context, ConnectionSlot slot,
+                                 std::uint64_t id, bool over_capacity, beast::flat_buffer buffer)
+    : stream_(std::move(stream)), context_(context), slot_(std::move(slot)), id_(id),
+      over_capacity_(over_capacity), buffer_(std::move(buffer)) {}
 
-HttpSession::~HttpSession() {
+template <class Stream> HttpSession<Stream>::~HttpSession() {
   context_.connections.untrack(id_);
 }
 
-void HttpSession::run() {
-  context_.connections.track(id_, std::weak_ptr<Closable>(shared_from_this()));
+template <class Stream> void HttpSession<Stream>::run() {
+  context_.connections.track(id_, std::weak_ptr<Closable>(this->shared_from_this()));
   // The socket was accepted onto this connection's strand; start there.
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
-}
-
-void HttpSession::shutdown() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
-    self->stopping_ = true;
-    // Ends a keep-alive connection waiting for its next request.
-    self->stream_.cancel();
+  net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    if constexpr (is_tls)
+      self->handshake();
+    else if (self->context_.tls)
+      self->detect_tls();
+    else
+      self->read_request();
   });
 }
 
-void HttpSession::abort() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] { self->stream_.close(); });
+template <class Stream> void HttpSession<Stream>::shutdown() {
+  net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+    self->stopping_ = true;
+    // Ends a keep-alive connection waiting for its next request (or a handshake).
+    self->tcp().cancel();
+  });
 }
 
-void HttpSession::read_request() {
+template <class Stream> void HttpSession<Stream>::abort() {
+  net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->tcp().close(); });
+}
+
+template <class Stream> void HttpSession<Stream>::detect_tls() {
+  tcp().expires_after(context_.config.limits.handshake_timeout);
+  beast::async_detect_ssl(
+      stream_, buffer_, [self = this->shared_from_this()](beast::error_code ec, bool tls) {
+        if (ec || self->stopping_) return;
+        if (!tls) {
+          self->redirect_to_https_ = !self->context_.config.tls.allow_plain;
+          return self->read_request();
+        }
+        // Same id, same slot: the TLS session takes this one's place, as a WebSocket does.
+        if constexpr (!is_tls) {
+          std::make_shared<HttpSession<TlsStream>>(
+              TlsStream(std::move(self->stream_), *self->context_.tls->current()), self->context_,
+              std::move(self->slot_), self->id_, self->over_capacity_, std::move(self->buffer_))
+              ->run();
+        }
+      });
+}
+
+template <class Stream> void HttpSession<Stream>::handshake() {
+  if constexpr (is_tls) {
+    tcp().expires_after(context_.config.limits.handshake_timeout);
+    // The default argument satisfies Boost 1.81's check of this overload, which tries the
+    // handler with the unbuffered signature void(error_code).
+    stream_.async_handshake(
+        net::ssl::stream_base::server, buffer_.data(),
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t used = 0) {
+          if (ec) {
+            log::debug("tls-handshake-failed", {{"conn", self->id_}, {"reason", ec.message()}});
+            return;
+          }
+          self->buffer_.consume(used);
+          if (self->stopping_) return;
+          self->read_request();
+        });
+  }
+}
+
+template <class Stream> void HttpSession<Stream>::read_request() {
   parser_.emplace();
   parser_->header_limit(max_request_header_bytes);
   parser_->body_limit(max_request_body_bytes);
-  stream_.expires_after(context_.config.limits.handshake_timeout);
+  tcp().expires_after(context_.config.limits.handshake_timeout);
   // The header first: its framing is checked before any body is read by its rules.
-  bhttp::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->on_header(ec);
+                           });
 }
 
-void HttpSession::on_header(beast::error_code ec) {
+template <class Stream> void HttpSession<Stream>::on_header(beast::error_code ec) {
   if (ec) return on_read_error(ec);
   if (const auto refusal = http::framing_refusal(parser_->get()))
     return refuse(refusal->status, refusal->reason);
   if (parser_->is_done()) return on_request();
   bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code body_ec, std::size_t) {
+                    [self = this->shared_from_this()](beast::error_code body_ec, std::size_t) {
                       if (body_ec) return self->on_read_error(body_ec);
                       self->on_request();
                     });
 }
 
-void HttpSession::on_read_error(beast::error_code ec) {
+template <class Stream> void HttpSession<Stream>::on_read_error(beast::error_code ec) {
   if (ec == bhttp::error::end_of_stream) {
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    tcp().socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
     return;
   }
   const auto refusal = http::refusal_for_read_error(ec);
@@ -130,7 +180,8 @@ void HttpSession::on_read_error(beast::error_code ec) {
   refuse(refusal->status, refusal->reason);
 }
 
-void HttpSession::refuse(bhttp::status status, std::string_view reason) {
+template <class Stream>
+void HttpSession<Stream>::refuse(bhttp::status status, std::string_view reason) {
   // The request could not be read (or trusted): answer as HTTP/1.1 and close.
   http::Request request;
   request.version(11);
@@ -138,7 +189,7 @@ void HttpSession::refuse(bhttp::status status, std::string_view reason) {
   send(http::make_error_response(request, status, reason));
 }
 
-void HttpSession::on_request() {
+template <class Stream> void HttpSession<Stream>::on_request() {
   auto request = parser_->release();
 
   if (over_capacity_) request.keep_alive(false);
@@ -149,11 +200,23 @@ void HttpSession::on_request() {
                                           "Server is at its connection limit\n",
                                           {{bhttp::field::retry_after, retry_after_seconds}}));
   }
+  if (redirect_to_https_) {
+    request.keep_alive(false);
+    const auto url = http::https_url(request[bhttp::field::host], request.target());
+    if (!url)
+      return send(http::make_error_response(request, bhttp::status::bad_request,
+                                            "This port speaks HTTPS; the Host header is not a "
+                                            "host name\n"));
+    // 308, not 301: the method and body are kept (and no cache remembers it for good).
+    return send(http::make_error_response(request, bhttp::status::permanent_redirect,
+                                          "This port speaks HTTPS\n",
+                                          {{bhttp::field::location, *url}}));
+  }
   if (beast::websocket::is_upgrade(request)) return upgrade(std::move(request));
   send(respond(request));
 }
 
-void HttpSession::upgrade(bhttp::request<bhttp::string_body> request) {
+template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
   // Beast would answer a version other than 13 itself, without our headers.
   if (request[bhttp::field::sec_websocket_version] != "13") {
     request.keep_alive(false);
@@ -176,59 +239,77 @@ void HttpSession::upgrade(bhttp::request<bhttp::string_body> request) {
                      : http::make_error_response(request, bhttp::status::not_found,
                                                  "No WebSocket endpoint here\n"));
   }
-  auto remote = endpoint_string(stream_.socket());
-  std::make_shared<WsSession>(std::move(stream_), context_, std::move(slot_), id_, *room,
-                              std::move(remote))
-      ->start(std::move(request));
+  auto remote = endpoint_string(tcp().socket());
+  if constexpr (is_tls) {
+    // The WebSocket keeps its own time limits; the stream's would cut it after the handshake
+    // timeout.
+    tcp().expires_never();
+    std::make_shared<WsSession<TlsStream>>(std::move(stream_), context_, std::move(slot_), id_,
+                                           *room, std::move(remote))
+        ->start(std::move(request));
+  } else {
+    std::make_shared<PlainWsSession>(stream_.release_socket(), context_, std::move(slot_), id_,
+                                     *room, std::move(remote))
+        ->start(std::move(request));
+  }
 }
 
-bhttp::message_generator HttpSession::respond(const bhttp::request<bhttp::string_body>& request) {
+template <class Stream>
+bhttp::message_generator HttpSession<Stream>::respond(const Request& request) {
+  const auto hsts = is_tls ? http::hsts_for_host(request[bhttp::field::host]) : http::Hsts::off;
   if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head)
     return http::make_error_response(request, bhttp::status::method_not_allowed,
-                                     "Method not allowed\n");
+                                     "Method not allowed\n", {}, hsts);
   if (is_health_check(request)) {
     const auto stats = context_.router.stats();
     const auto uptime =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - context_.started).count();
-    return http::make_json_response(request, boost::json::serialize(boost::json::object{
-                                                 {"status", "ok"},
-                                                 {"uptime_s", uptime},
-                                                 {"connections", context_.connections.count()},
-                                                 {"users", stats.users},
-                                                 {"rooms", stats.rooms},
-                                             }));
+    return http::make_json_response(request,
+                                    boost::json::serialize(boost::json::object{
+                                        {"status", "ok"},
+                                        {"uptime_s", uptime},
+                                        {"connections", context_.connections.count()},
+                                        {"users", stats.users},
+                                        {"rooms", stats.rooms},
+                                    }),
+                                    hsts);
   }
-  return http::serve_static(context_.web_root, request);
+  return http::serve_static(context_.web_root, request, hsts);
 }
 
-void HttpSession::send(bhttp::message_generator response) {
+template <class Stream> void HttpSession<Stream>::send(bhttp::message_generator response) {
   const bool keep_alive = response.keep_alive();
-  beast::async_write(stream_, std::move(response),
-                     [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                       if (ec) return;
-                       if (!keep_alive || self->stopping_) return self->linger();
-                       self->read_request();
-                     });
+  beast::async_write(
+      stream_, std::move(response),
+      [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+        if (ec) return;
+        if (!keep_alive || self->stopping_) return self->linger();
+        self->read_request();
+      });
 }
 
-void HttpSession::linger() {
+template <class Stream> void HttpSession<Stream>::linger() {
   beast::error_code ec;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  tcp().socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
   if (ec) return;
-  stream_.expires_after(linger_time);
+  tcp().expires_after(linger_time);
   drain();
 }
 
-void HttpSession::drain() {
+template <class Stream> void HttpSession<Stream>::drain() {
   buffer_.clear();
-  stream_.async_read_some(buffer_.prepare(64 * 1024),
-                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                            self->drained_ += n;
-                            // End of stream, an error or the time limit: the destructor closes the
-                            // socket.
-                            if (ec || self->drained_ > linger_bytes) return;
-                            self->drain();
-                          });
+  // Raw bytes, under any TLS: nothing more is read as requests.
+  tcp().async_read_some(buffer_.prepare(64 * 1024),
+                        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                          self->drained_ += n;
+                          // End of stream, an error or the time limit: the destructor closes the
+                          // socket.
+                          if (ec || self->drained_ > linger_bytes) return;
+                          self->drain();
+                        });
 }
+
+template class HttpSession<beast::tcp_stream>;
+template class HttpSession<TlsStream>;
 
 } // namespace switchboard

@@ -1,6 +1,11 @@
 #pragma once
 // One TCP connection until it asks for a WebSocket: serves files and /healthz (with
-// keep-alive), or hands the socket to a WsSession on an upgrade request.
+// keep-alive), or hands the connection to a WsSession on an upgrade request.
+//
+// `Stream` is beast::tcp_stream or TlsStream. With TLS configured every connection starts as
+// the plain kind and looks at its first bytes: a TLS ClientHello hands it to the TLS kind
+// (handshake, then the same requests), plain HTTP gets a 308 to https:// (or is served, with
+// --tls-allow-plain).
 
 #include "net/connection_tracker.hpp"
 #include "net/server_context.hpp"
@@ -15,12 +20,17 @@
 
 namespace switchboard {
 
-class HttpSession final : public Closable, public std::enable_shared_from_this<HttpSession> {
+template <class Stream>
+class HttpSession final : public Closable,
+                          public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
+  using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
   // over_capacity: --max-connections was reached; every request but /healthz gets 503, and
-  // the connection is closed after one answer.
-  HttpSession(boost::asio::ip::tcp::socket&& socket, ServerContext& context, ConnectionSlot slot,
-              std::uint64_t id, bool over_capacity);
+  // the connection is closed after one answer. `buffer`: bytes already read (the TLS
+  // detection's).
+  HttpSession(Stream&& stream, ServerContext& context, ConnectionSlot slot, std::uint64_t id,
+              bool over_capacity, boost::beast::flat_buffer buffer = {});
   ~HttpSession() override;
 
   void run();
@@ -28,31 +38,41 @@ public:
   void abort() override;
 
 private:
+  static constexpr bool is_tls = !std::is_same_v<Stream, boost::beast::tcp_stream>;
+
+  boost::beast::tcp_stream& tcp() { return boost::beast::get_lowest_layer(stream_); }
+  // Plain kind on a TLS port: TLS, or plain HTTP?
+  void detect_tls();
+  // TLS kind: the handshake, with the bytes detection read.
+  void handshake();
   void read_request();
   void on_header(boost::beast::error_code ec);
   void on_read_error(boost::beast::error_code ec);
   void on_request();
   // Answers a request that cannot be served (malformed, too large, ambiguous) and closes.
   void refuse(boost::beast::http::status status, std::string_view reason);
-  void upgrade(boost::beast::http::request<boost::beast::http::string_body> request);
-  boost::beast::http::message_generator
-  respond(const boost::beast::http::request<boost::beast::http::string_body>& request);
+  void upgrade(Request request);
+  boost::beast::http::message_generator respond(const Request& request);
   void send(boost::beast::http::message_generator response);
   // The last answer is written: stop sending, read and drop what the client still sends for a
   // while, then close (see linger_time).
   void linger();
   void drain();
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   ServerContext& context_;
   ConnectionSlot slot_;
   const std::uint64_t id_;
   const bool over_capacity_;
   bool stopping_ = false;
+  // Plain HTTP on a TLS port: every request is answered with a redirect to https://.
+  bool redirect_to_https_ = false;
   std::size_t drained_ = 0;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
 };
+
+using PlainHttpSession = HttpSession<boost::beast::tcp_stream>;
 
 // The room a WebSocket request asks for: "/", "/ws" (with ?room=) or "/room/<name>".
 // nullopt for a path that is not a WebSocket endpoint; an empty string for an invalid room.

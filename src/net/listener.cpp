@@ -8,6 +8,7 @@
 
 namespace switchboard {
 namespace net = boost::asio;
+namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
 Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, ServerContext& context)
@@ -50,24 +51,26 @@ void Listener::accept() {
   }
   // Each connection gets its own strand: its handlers never run concurrently, while different
   // connections run on all worker threads.
-  acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](
-                                                     boost::system::error_code ec,
-                                                     tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
-    if (ec) return self->on_accept_failed(ec);
-    if (self->failed_accepts_ > 0) {
-      log::info("accept-recovered", {{"failed_attempts", self->failed_accepts_}});
-      self->failed_accepts_ = 0;
-      self->retry_delay_ = first_retry;
-    }
-    socket.set_option(tcp::no_delay(true), ec);
-    auto& connections = self->context_.connections;
-    const bool over_capacity = connections.count() >= self->context_.config.limits.max_connections;
-    std::make_shared<HttpSession>(std::move(socket), self->context_, ConnectionSlot(connections),
-                                  connections.next_id(), over_capacity)
-        ->run();
-    self->accept();
-  });
+  acceptor_.async_accept(
+      net::make_strand(ioc_),
+      [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+        if (ec) return self->on_accept_failed(ec);
+        if (self->failed_accepts_ > 0) {
+          log::info("accept-recovered", {{"failed_attempts", self->failed_accepts_}});
+          self->failed_accepts_ = 0;
+          self->retry_delay_ = first_retry;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        auto& connections = self->context_.connections;
+        const bool over_capacity =
+            connections.count() >= self->context_.config.limits.max_connections;
+        std::make_shared<PlainHttpSession>(beast::tcp_stream(std::move(socket)), self->context_,
+                                           ConnectionSlot(connections), connections.next_id(),
+                                           over_capacity)
+            ->run();
+        self->accept();
+      });
 }
 
 void Listener::on_accept_failed(const boost::system::error_code& ec) {

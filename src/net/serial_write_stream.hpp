@@ -22,6 +22,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/role.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
@@ -202,19 +203,23 @@ private:
 };
 
 // Beast closes a WebSocket by tearing down the layer under it; ours has nothing of its own to
-// tear down. Found by argument-dependent lookup.
+// tear down, and neither, here, has TLS: the TCP connection under it is shut down directly.
+// A TLS close_notify would be written past the write gate, possibly in the middle of a
+// session's write, and after the WebSocket close handshake it tells the peer nothing new.
+// Found by argument-dependent lookup.
 template <class NextLayer>
 void teardown(boost::beast::role_type role, SerialWriteStream<NextLayer>& stream,
               boost::system::error_code& ec) {
   using boost::beast::websocket::teardown;
-  teardown(role, stream.next_layer(), ec);
+  teardown(role, boost::beast::get_lowest_layer(stream.next_layer()), ec);
 }
 
 template <class NextLayer, class TeardownHandler>
 void async_teardown(boost::beast::role_type role, SerialWriteStream<NextLayer>& stream,
                     TeardownHandler&& handler) {
   using boost::beast::websocket::async_teardown;
-  async_teardown(role, stream.next_layer(), std::forward<TeardownHandler>(handler));
+  async_teardown(role, boost::beast::get_lowest_layer(stream.next_layer()),
+                 std::forward<TeardownHandler>(handler));
 }
 
 } // namespace switchboard

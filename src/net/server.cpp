@@ -48,19 +48,32 @@ void fit_connections_to_open_file_limit(Limits& limits) {
   limits.accept_limit = budget.accept_limit;
 }
 
+std::unique_ptr<TlsContextStore> make_tls(const TlsConfig& tls) {
+  if (!tls.enabled()) return nullptr;
+  auto store = std::make_unique<TlsContextStore>(tls.cert_file, tls.key_file);
+  const auto certificate = store->certificate();
+  log::info("tls", {{"serial", certificate.serial},
+                    {"subject", certificate.subject},
+                    {"not_after", certificate.not_after},
+                    {"allow_plain", tls.allow_plain}});
+  return store;
+}
+
 } // namespace
 
 Server::Server(Config config)
-    : config_(std::move(config)), ioc_(static_cast<int>(worker_count(config_.threads))),
+    : config_(std::move(config)), tls_(make_tls(config_.tls)),
+      ioc_(static_cast<int>(worker_count(config_.threads))),
       router_(ioc_.get_executor(), config_.limits.presence_interval, config_.limits.max_room_users),
       context_{config_,
                router_,
                connections_,
                canonical_web_root(config_.web_root),
                std::chrono::steady_clock::now(),
-               make_shared_text(protocol::make_config_message(config_.ice_servers))},
+               make_shared_text(protocol::make_config_message(config_.ice_servers)),
+               tls_.get()},
       control_(net::make_strand(ioc_)), signals_(control_, SIGINT, SIGTERM),
-      shutdown_deadline_(control_) {
+      reload_signals_(control_, SIGHUP), shutdown_deadline_(control_) {
   fit_connections_to_open_file_limit(config_.limits);
   const net::ip::tcp::endpoint endpoint{net::ip::make_address(config_.bind_address), config_.port};
   listener_ = std::make_shared<Listener>(ioc_, endpoint, context_);
@@ -73,10 +86,12 @@ int Server::run() {
              {{"address", listener_->local_endpoint().address().to_string()},
               {"port", port()},
               {"threads", threads},
+              {"tls", tls_ != nullptr},
               {"max_connections", config_.limits.max_connections},
               {"web_root", context_.web_root.string()}});
   listener_->run();
   wait_for_signal();
+  wait_for_reload();
 
   std::vector<std::jthread> workers;
   for (unsigned i = 1; i < threads; ++i)
@@ -101,6 +116,17 @@ void Server::wait_for_signal() {
   });
 }
 
+void Server::wait_for_reload() {
+  reload_signals_.async_wait([this](boost::system::error_code ec, int) {
+    if (ec) return;
+    if (tls_)
+      tls_->reload();
+    else
+      log::info("reload", {{"reason", "nothing to reload"}});
+    wait_for_reload();
+  });
+}
+
 void Server::begin_shutdown() {
   shutting_down_ = true;
   listener_->stop();
@@ -119,6 +145,7 @@ void Server::on_drained() {
   // Nothing is left but these two waits: cancelling them lets the event loop finish.
   shutdown_deadline_.cancel();
   signals_.cancel();
+  reload_signals_.cancel();
 }
 
 } // namespace switchboard

@@ -4,12 +4,15 @@
 // Shutdown (SIGINT/SIGTERM): stop accepting, send every WebSocket a 1001 close, wait up to
 // --shutdown-timeout for connections to finish, then cut the rest. The event loop then runs out
 // of work and run() returns 0 with every session destroyed. A second signal cuts at once.
+//
+// SIGHUP reloads what can change under a running server: the TLS certificate and key.
 
 #include "config/config.hpp"
 #include "net/connection_tracker.hpp"
 #include "net/listener.hpp"
 #include "net/server_context.hpp"
 #include "routing/local_router.hpp"
+#include "tls/tls_context.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -30,10 +33,13 @@ public:
 
 private:
   void wait_for_signal();
+  void wait_for_reload();
   void begin_shutdown();
   void on_drained();
 
   Config config_;
+  // Before the context that points to it; null without TLS.
+  std::unique_ptr<TlsContextStore> tls_;
   boost::asio::io_context ioc_;
   ConnectionTracker connections_;
   LocalRouter router_;
@@ -43,6 +49,7 @@ private:
   // steps never overlap (a drained notice racing the signal handler left a wait armed).
   boost::asio::strand<boost::asio::io_context::executor_type> control_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set reload_signals_;
   boost::asio::steady_timer shutdown_deadline_;
   bool shutting_down_ = false;
 };

@@ -12,6 +12,8 @@
 
 namespace switchboard {
 
+class TlsContextStore;
+
 struct ServerContext {
   const Config& config;
   Router& router;
@@ -21,6 +23,8 @@ struct ServerContext {
   std::chrono::steady_clock::time_point started;
   // The "config" message, serialized once: every client gets the same one.
   SharedText config_message;
+  // The certificate new TLS handshakes use; null when TLS is off.
+  TlsContextStore* tls = nullptr;
 };
 
 } // namespace switchboard

@@ -1,9 +1,7 @@
 #include "net/ws_session.hpp"
 
 #include "log/log.hpp"
-#include "protocol/inbound.hpp"
-#include "protocol/outbound.hpp"
-#include "routing/router.hpp"
+#include "tls/tls_context.hpp"
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -17,10 +15,8 @@ namespace websocket = beast::websocket;
 
 namespace {
 
-template <class... Ts> struct overloaded : Ts... { using Ts::operator()...; };
-
 // Sec-WebSocket-Protocol is a comma-separated list of tokens.
-bool offers_subprotocol(const WsSession::Request& request, std::string_view wanted) {
+bool offers_subprotocol(const PlainWsSession::Request& request, std::string_view wanted) {
   std::string_view list = request[beast::http::field::sec_websocket_protocol];
   while (!list.empty()) {
     const auto comma = list.find(',');
@@ -47,24 +43,30 @@ constexpr std::size_t max_batch_messages = 256;
 // Frame headers kept for the next write once the queue is empty.
 constexpr std::size_t idle_frame_headers = 4;
 
-} // namespace
-
-WsSession::WsSession(beast::tcp_stream&& stream, ServerContext& context, ConnectionSlot slot,
-                     std::uint64_t id, std::string room, std::string remote)
-    : ws_(stream.release_socket()), context_(context), slot_(std::move(slot)), id_(id),
-      room_(std::move(room)), remote_(std::move(remote)),
-      queue_(context.config.limits.max_queue_bytes, context.config.limits.max_queue_messages),
-      message_limiter_(context.config.limits.message_rate(), std::chrono::steady_clock::now()),
-      byte_limiter_(context.config.limits.byte_rate(), std::chrono::steady_clock::now()),
-      broadcast_limiter_(context.config.limits.broadcast_rate(), std::chrono::steady_clock::now()),
-      opened_at_(std::chrono::steady_clock::now()) {}
-
-WsSession::~WsSession() {
-  leave_room();
-  context_.connections.untrack(id_);
+void close_now(boost::asio::ip::tcp::socket& socket) {
+  beast::error_code ignored;
+  socket.close(ignored);
 }
 
-void WsSession::start(Request request) {
+void close_now(beast::tcp_stream& stream) {
+  stream.close();
+}
+
+} // namespace
+
+template <class NextLayer>
+WsSession<NextLayer>::WsSession(NextLayer&& stream, ServerContext& context, ConnectionSlot slot,
+                                std::uint64_t id, std::string room, std::string remote)
+    : ClientSession(context, id, std::move(room), std::move(remote)), ws_(std::move(stream)),
+      slot_(std::move(slot)),
+      queue_(context.config.limits.max_queue_bytes, context.config.limits.max_queue_messages),
+      opened_at_(std::chrono::steady_clock::now()) {}
+
+template <class NextLayer> WsSession<NextLayer>::~WsSession() {
+  context_.connections.untrack(id());
+}
+
+template <class NextLayer> void WsSession<NextLayer>::start(Request request) {
   const auto& limits = context_.config.limits;
   // The WebSocket layer runs its own handshake, idle and keepalive-ping timers.
   ws_.set_option(websocket::stream_base::timeout{limits.handshake_timeout, limits.idle_timeout,
@@ -78,11 +80,11 @@ void WsSession::start(Request request) {
         // The MDN client asks for "json"; a browser fails the handshake unless it is echoed.
         if (json_subprotocol) res.set(beast::http::field::sec_websocket_protocol, "json");
       }));
-  context_.connections.track(id_, std::weak_ptr<Closable>(shared_from_this()));
+  context_.connections.track(id(), std::weak_ptr<Closable>(self()));
   // Called inside Beast's read, so the close waits its turn on the strand.
   ws_.next_layer().on_protocol_violation(
       [](void* session) {
-        auto self = static_cast<WsSession*>(session)->shared_from_this();
+        auto self = static_cast<WsSession*>(session)->self();
         net::post(self->ws_.get_executor(), [self] {
           self->close(websocket::close_code::protocol_error, "frame length over 2^63",
                       self->context_.config.limits.handshake_timeout);
@@ -91,12 +93,13 @@ void WsSession::start(Request request) {
       this);
 
   auto upgrade = std::make_shared<Request>(std::move(request));
-  ws_.async_accept(*upgrade, [self = shared_from_this(), upgrade](beast::error_code ec) {
+  ws_.async_accept(*upgrade, [self = self(), upgrade](beast::error_code ec) {
     if (ec) {
-      log::debug("handshake-failed", {{"conn", self->id_}, {"reason", ec.message()}});
+      log::debug("handshake-failed", {{"conn", self->id()}, {"reason", ec.message()}});
       return;
     }
-    log::info("connect", {{"conn", self->id_}, {"remote", self->remote_}, {"room", self->room_}});
+    log::info("connect",
+              {{"conn", self->id()}, {"remote", self->remote()}, {"room", self->room()}});
     self->open_ = true;
     if (self->closing_) {
       // Shutdown began during the handshake: now there is a WebSocket to say goodbye on.
@@ -105,29 +108,25 @@ void WsSession::start(Request request) {
                   self->context_.config.limits.shutdown_timeout);
       return self->drain();
     }
-    self->enqueue(make_shared_text(protocol::make_id_message(self->id_)));
-    self->enqueue(self->context_.config_message);
+    self->greet();
     self->read_next_message(std::chrono::steady_clock::now());
   });
 }
 
 // The read side is a chain of callbacks rather than a coroutine: an idle connection then holds
 // only the pending read, not also a coroutine frame (~1 KiB each at 20,000 connections).
-void WsSession::read_next_message(std::chrono::steady_clock::time_point now) {
-  // A token for this message, and any debt the last ones ran up in bytes or broadcasts.
-  const auto& limits = context_.config.limits;
-  const auto wait = std::max({message_limiter_.acquire(limits.message_rate(), now),
-                              byte_limiter_.acquire(limits.byte_rate(), now, 0),
-                              broadcast_limiter_.acquire(limits.broadcast_rate(), now, 0)});
-  continue_reading_after(wait, &WsSession::start_message);
+template <class NextLayer>
+void WsSession<NextLayer>::read_next_message(std::chrono::steady_clock::time_point now) {
+  continue_reading_after(wait_before_next_message(now), &WsSession::start_message);
 }
 
-void WsSession::continue_reading_after(std::chrono::steady_clock::duration wait,
-                                       void (WsSession::*step)()) {
+template <class NextLayer>
+void WsSession<NextLayer>::continue_reading_after(std::chrono::steady_clock::duration wait,
+                                                  void (WsSession::*step)()) {
   if (wait <= wait.zero()) return (this->*step)();
   if (!throttle_timer_) throttle_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
   throttle_timer_->expires_after(wait);
-  throttle_timer_->async_wait([self = shared_from_this(), step](beast::error_code ec) {
+  throttle_timer_->async_wait([self = self(), step](beast::error_code ec) {
     if (self->closing_) return self->drain();
     if (ec) return self->end_reading(ec);
     // What this step waited for is ours now: acquiring again would take another.
@@ -135,27 +134,27 @@ void WsSession::continue_reading_after(std::chrono::steady_clock::duration wait,
   });
 }
 
-void WsSession::start_message() {
+template <class NextLayer> void WsSession<NextLayer>::start_message() {
   read_buffer_.clear();
   oversize_ = false;
   message_bytes_ = 0;
   read_more();
 }
 
-void WsSession::read_more() {
+template <class NextLayer> void WsSession<NextLayer>::read_more() {
   const std::size_t max_message = context_.config.limits.max_message_size;
   // Read at most one byte past the limit: enough to know the message is too large without
   // ever buffering it. The first read of a message asks for little, so that a connection
   // waiting for its next message holds a small buffer; a candidate fits in it whole.
   std::size_t budget = oversize_ ? discard_chunk : max_message + 1 - read_buffer_.size();
   if (read_buffer_.size() == 0 && !oversize_) budget = std::min(budget, first_read_budget);
-  ws_.async_read_some(read_buffer_, budget,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-                        self->on_read(ec, bytes);
-                      });
+  ws_.async_read_some(
+      read_buffer_, budget,
+      [self = self()](beast::error_code ec, std::size_t bytes) { self->on_read(ec, bytes); });
 }
 
-void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
+template <class NextLayer>
+void WsSession<NextLayer>::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) return end_reading(ec);
   if (closing_) return drain();
   const auto& limits = context_.config.limits;
@@ -175,7 +174,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
   // Bytes are charged as they arrive, discarded ones too: a part of a message can be enough to
   // wait for. One clock reading serves this read and the next message's limits.
   const auto now = std::chrono::steady_clock::now();
-  const auto byte_wait = byte_limiter_.acquire(limits.byte_rate(), now, static_cast<double>(bytes));
+  const auto byte_wait = charge_bytes(now, bytes);
   if (!ws_.is_message_done()) return continue_reading_after(byte_wait, &WsSession::read_more);
 
   if (!ws_.got_text()) {
@@ -191,22 +190,21 @@ void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
   read_next_message(now);
 }
 
-void WsSession::drain() {
+template <class NextLayer> void WsSession<NextLayer>::drain() {
   read_buffer_.clear();
-  ws_.async_read_some(read_buffer_, discard_chunk,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-                        self->on_read(ec, bytes);
-                      });
+  ws_.async_read_some(
+      read_buffer_, discard_chunk,
+      [self = self()](beast::error_code ec, std::size_t bytes) { self->on_read(ec, bytes); });
 }
 
-void WsSession::end_reading(beast::error_code ec) {
+template <class NextLayer> void WsSession<NextLayer>::end_reading(beast::error_code ec) {
   read_ended_ = true;
   const bool clean = !ec || ec == websocket::error::closed || ec == net::error::operation_aborted;
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
-  log::info("disconnect", {{"conn", id_},
-                           {"room", room_},
-                           {"name", name_},
+  log::info("disconnect", {{"conn", id()},
+                           {"room", room()},
+                           {"name", name()},
                            {"reason", closing_ ? "server-close"
                                       : clean  ? "closed"
                                                : ec.message()},
@@ -220,81 +218,33 @@ void WsSession::end_reading(beast::error_code ec) {
   close_socket();
 }
 
-void WsSession::handle_text(std::string_view text) {
-  auto inbound = protocol::parse_inbound(text, {context_.config.limits.max_chat_length});
-  std::visit(overloaded{
-                 [&](protocol::Rejection& rejection) {
-                   send_error(rejection.code, rejection.request_type);
-                 },
-                 [&](protocol::RegisterRequest& request) {
-                   if (!name_.empty())
-                     return send_error(protocol::ErrorCode::already_registered, "username");
-                   auto outcome =
-                       context_.router.join(room_, std::move(request.name),
-                                            MemberInfo{std::weak_ptr<Peer>(shared_from_this()), id_,
-                                                       request.presence_deltas});
-                   if (outcome.error) return send_error(*outcome.error, "username");
-                   name_ = std::move(outcome.assigned_name);
-                   // Queued now, on our strand, so it precedes the user list the router posts.
-                   // Also when only NFC changed the name: the client must learn its name.
-                   const auto& requested = request.requested;
-                   if (name_ != requested)
-                     enqueue(make_shared_text(protocol::make_rejectusername(name_, requested)));
-                   log::info("register", {{"conn", id_}, {"room", room_}, {"name", name_}});
-                 },
-                 [&](protocol::RelayRequest& request) {
-                   if (name_.empty())
-                     return send_error(protocol::ErrorCode::not_registered, request.type);
-                   auto message = make_shared_text(protocol::stamp_sender(request, name_));
-                   if (request.target.empty()) {
-                     // Charged now, waited off before the next read: the sender slows down,
-                     // nothing it sent is dropped.
-                     broadcast_limiter_.acquire(context_.config.limits.broadcast_rate(),
-                                                std::chrono::steady_clock::now());
-                     context_.router.broadcast(room_, message);
-                   } else if (!context_.router.send_to(room_, request.target, message)) {
-                     send_error(protocol::ErrorCode::unknown_target, request.type, request.target);
-                   }
-                 },
-             },
-             inbound);
+template <class NextLayer> void WsSession<NextLayer>::deliver(SharedText message) {
+  net::post(ws_.get_executor(), [self = self(), message = std::move(message)]() mutable {
+    self->enqueue(std::move(message));
+  });
 }
 
-void WsSession::send_error(protocol::ErrorCode code, std::string_view request_type,
-                           std::string_view target) {
-  log::debug("client-error", {{"conn", id_}, {"code", protocol::code_string(code)}});
-  enqueue(make_shared_text(protocol::make_error(code, request_type, target)));
-}
-
-void WsSession::deliver(SharedText message) {
-  net::post(ws_.get_executor(),
-            [self = shared_from_this(), message = std::move(message)]() mutable {
-              self->enqueue(std::move(message));
-            });
-}
-
-void WsSession::shutdown() {
-  net::post(ws_.get_executor(), [self = shared_from_this()] {
+template <class NextLayer> void WsSession<NextLayer>::shutdown() {
+  net::post(ws_.get_executor(), [self = self()] {
     self->close(websocket::close_code::going_away, "server shutting down",
                 self->context_.config.limits.shutdown_timeout);
   });
 }
 
-void WsSession::abort() {
-  net::post(ws_.get_executor(), [self = shared_from_this()] { self->close_socket(); });
+template <class NextLayer> void WsSession<NextLayer>::abort() {
+  net::post(ws_.get_executor(), [self = self()] { self->close_socket(); });
 }
 
-void WsSession::close_socket() {
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).close(ignored);
+template <class NextLayer> void WsSession<NextLayer>::close_socket() {
+  close_now(beast::get_lowest_layer(ws_));
   if (throttle_timer_) throttle_timer_->cancel();
 }
 
-void WsSession::enqueue(SharedText message) {
+template <class NextLayer> void WsSession<NextLayer>::enqueue(SharedText message) {
   if (closing_) return;
   if (!queue_.push(std::move(message))) {
-    log::warn("send-queue-overflow", {{"conn", id_},
-                                      {"name", name_},
+    log::warn("send-queue-overflow", {{"conn", id()},
+                                      {"name", name()},
                                       {"queued_bytes", queue_.bytes()},
                                       {"queued_messages", queue_.size()}});
     close(websocket::close_code::policy_error, "send queue overflow", overflow_close_grace);
@@ -307,9 +257,9 @@ void WsSession::enqueue(SharedText message) {
 // posted to this session (a burst from one sender, a broadcast) then join the same write
 // instead of each costing a system call. Under load this is what makes writes large: the
 // relay went from one sendmsg per message to dozens.
-void WsSession::schedule_write() {
+template <class NextLayer> void WsSession<NextLayer>::schedule_write() {
   writing_ = true;
-  net::post(ws_.get_executor(), [self = shared_from_this()] {
+  net::post(ws_.get_executor(), [self = self()] {
     // close() may have come first and emptied the queue; its close frame is already queued.
     if (self->closing_ || self->queue_.empty()) {
       self->writing_ = false;
@@ -319,12 +269,12 @@ void WsSession::schedule_write() {
   });
 }
 
-void WsSession::write_next() {
+template <class NextLayer> void WsSession<NextLayer>::write_next() {
   // Everything queued goes out in one gathered write (the kernel caps one at IOV_MAX pieces;
   // Asio loops past that).
   in_flight_ = std::min(queue_.size(), max_batch_messages);
   frame_headers_.resize(in_flight_);
-  SerialWriteStream<net::ip::tcp::socket>::Buffers buffers;
+  typename SerialWriteStream<NextLayer>::Buffers buffers;
   buffers.reserve(2 * in_flight_);
   for (std::size_t i = 0; i < in_flight_; ++i) {
     const auto& message = *queue_.at(i);
@@ -333,7 +283,7 @@ void WsSession::write_next() {
     buffers.emplace_back(message.data(), message.size());
   }
   ws_.next_layer().async_write_all(std::move(buffers),
-                                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                   [self = self()](beast::error_code ec, std::size_t) {
                                      self->writing_ = false;
                                      // Written, or never will be: either way no longer ours to
                                      // keep.
@@ -353,8 +303,9 @@ void WsSession::write_next() {
                                    });
 }
 
-void WsSession::close(websocket::close_code code, std::string_view reason,
-                      std::chrono::steady_clock::duration grace) {
+template <class NextLayer>
+void WsSession<NextLayer>::close(websocket::close_code code, std::string_view reason,
+                                 std::chrono::steady_clock::duration grace) {
   if (closing_) return;
   closing_ = true;
   // Mid-handshake there is no WebSocket to close yet: the accept handler sees closing_.
@@ -370,7 +321,7 @@ void WsSession::close(websocket::close_code code, std::string_view reason,
   if (throttle_timer_) throttle_timer_->cancel();
   close_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
   close_timer_->expires_after(grace);
-  close_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+  close_timer_->async_wait([self = self()](beast::error_code ec) {
     if (!ec) self->close_socket();
   });
   // Our own close frame, not Beast's async_close: that one holds Beast's write lock while it
@@ -384,15 +335,12 @@ void WsSession::close(websocket::close_code code, std::string_view reason,
   const auto frame_size =
       write_close_frame(*close_frame_, static_cast<std::uint16_t>(code), reason);
   ws_.next_layer().async_write_all({net::buffer(close_frame_->data(), frame_size)},
-                                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                   [self = self()](beast::error_code ec, std::size_t) {
                                      if (ec) self->close_socket();
                                    });
 }
 
-void WsSession::leave_room() {
-  if (name_.empty()) return;
-  context_.router.leave(room_, name_, id_);
-  name_.clear();
-}
+template class WsSession<net::ip::tcp::socket>;
+template class WsSession<TlsStream>;
 
 } // namespace switchboard

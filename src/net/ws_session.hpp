@@ -1,21 +1,20 @@
 #pragma once
-// One WebSocket connection: reads messages, validates them, asks the router to deliver them,
-// and writes what others deliver to it. All of its state lives on its own strand; other
-// threads reach it only through deliver() and shutdown(), which post to that strand.
+// One WebSocket connection's transport: reads messages and hands each to the ClientSession
+// part (session/client_session.hpp: what the messages mean), writes what it queues, closes.
+// `NextLayer` is what carries the bytes: a TCP socket, or a TLS stream over one
+// (tls/tls_context.hpp). All of its state lives on its own strand; other threads reach it only
+// through deliver(), shutdown() and abort(), which post to that strand.
 
 #include "net/connection_tracker.hpp"
-#include "net/rate_limiter.hpp"
 #include "net/send_queue.hpp"
 #include "net/serial_write_stream.hpp"
 #include "net/server_context.hpp"
 #include "net/ws_frame.hpp"
-#include "protocol/error_code.hpp"
-#include "routing/peer.hpp"
+#include "session/client_session.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -25,14 +24,12 @@
 
 namespace switchboard {
 
-class WsSession final : public Peer,
-                        public Closable,
-                        public std::enable_shared_from_this<WsSession> {
+template <class NextLayer> class WsSession final : public ClientSession, public Closable {
 public:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  WsSession(boost::beast::tcp_stream&& stream, ServerContext& context, ConnectionSlot slot,
-            std::uint64_t id, std::string room, std::string remote);
+  WsSession(NextLayer&& stream, ServerContext& context, ConnectionSlot slot, std::uint64_t id,
+            std::string room, std::string remote);
   ~WsSession() override;
 
   // Completes the upgrade `request` asked for, then runs until the connection ends.
@@ -43,6 +40,10 @@ public:
   void abort() override;
 
 private:
+  std::shared_ptr<WsSession> self() {
+    return std::static_pointer_cast<WsSession>(shared_from_this());
+  }
+
   // Reading: one message at a time, throttled by the rate limiters.
   // `now`: the time of the read that finished the last message.
   void read_next_message(std::chrono::steady_clock::time_point now);
@@ -57,11 +58,8 @@ private:
   // The read side is done (the close handshake finished, an error): log, leave the room and
   // close the socket.
   void end_reading(boost::beast::error_code ec);
-  void handle_text(std::string_view text);
-  void send_error(protocol::ErrorCode code, std::string_view request_type = {},
-                  std::string_view target = {});
 
-  void enqueue(SharedText message);
+  void enqueue(SharedText message) override;
   // Posts write_next (writing_ is set until the write it starts completes).
   void schedule_write();
   // Writes the messages at the front of the queue, framed by us, in one gathered write.
@@ -71,20 +69,13 @@ private:
   // keeps (or starts) reading: the peer's answer arrives through the read loop.
   void close(boost::beast::websocket::close_code code, std::string_view reason,
              std::chrono::steady_clock::duration grace);
-  void leave_room();
   // Cuts the TCP connection at once; pending operations complete with operation_aborted.
   void close_socket();
 
-  // A plain socket under the gate: the WebSocket layer keeps the time limits itself, so
-  // tcp_stream's timers would only cost memory on every connection.
-  boost::beast::websocket::stream<SerialWriteStream<boost::asio::ip::tcp::socket>> ws_;
-  ServerContext& context_;
+  // Under the gate: for TCP a plain socket, as the WebSocket layer keeps the time limits
+  // itself and tcp_stream's timers would only cost memory on every connection.
+  boost::beast::websocket::stream<SerialWriteStream<NextLayer>> ws_;
   ConnectionSlot slot_;
-  const std::uint64_t id_;
-  const std::string room_;
-  const std::string remote_;
-  // Empty until the user registers.
-  std::string name_;
 
   SendQueue queue_;
   bool writing_ = false;
@@ -103,11 +94,6 @@ private:
   bool oversize_ = false;
   std::size_t message_bytes_ = 0;
 
-  // Inbound limits: messages, bytes (a few huge or escape-heavy messages cost a worker as much
-  // as many small ones) and room broadcasts (each costs a frame per member of the room).
-  RateLimiter message_limiter_;
-  RateLimiter byte_limiter_;
-  RateLimiter broadcast_limiter_;
   // Made when first needed (120 bytes each): most connections are never throttled, and
   // closing happens once.
   std::unique_ptr<boost::asio::steady_timer> throttle_timer_;
@@ -115,5 +101,8 @@ private:
   std::unique_ptr<CloseFrame> close_frame_;
   const std::chrono::steady_clock::time_point opened_at_;
 };
+
+// The two kinds, compiled once in ws_session.cpp.
+using PlainWsSession = WsSession<boost::asio::ip::tcp::socket>;
 
 } // namespace switchboard

@@ -1,0 +1,129 @@
+#include "tls/tls_context.hpp"
+
+#include "log/log.hpp"
+
+#include <memory>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <stdexcept>
+
+namespace switchboard {
+namespace ssl = boost::asio::ssl;
+
+namespace {
+
+// TLS 1.2 suites, best first. TLS 1.3 keeps OpenSSL's default suites (all AEAD).
+constexpr const char* tls12_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                      "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                      "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+std::string openssl_reason() {
+  const auto code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return "unknown OpenSSL error";
+  char text[256];
+  ERR_error_string_n(code, text, sizeof text);
+  return text;
+}
+
+[[noreturn]] void fail(const std::string& what, const std::string& file) {
+  throw std::runtime_error(what + " " + file + ": " + openssl_reason());
+}
+
+std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  return size > 0 ? std::string(data, static_cast<std::size_t>(size)) : std::string();
+}
+
+CertificateInfo describe(X509* cert) {
+  CertificateInfo info;
+  if (cert == nullptr) return info;
+  if (BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)) {
+    if (char* hex = BN_bn2hex(serial)) {
+      info.serial = hex;
+      OPENSSL_free(hex);
+    }
+    BN_free(serial);
+  }
+  const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_ONELINE);
+  info.subject = bio_text(bio.get());
+  (void)BIO_reset(bio.get());
+  ASN1_TIME_print(bio.get(), X509_get0_notAfter(cert));
+  info.not_after = bio_text(bio.get());
+  return info;
+}
+
+// Browsers speak HTTP/1.1 to a WebSocket server; one that offers h2 first must not get it.
+int select_http11(SSL*, const unsigned char** out, unsigned char* out_length,
+                  const unsigned char* offered, unsigned int offered_length, void*) {
+  static constexpr unsigned char http11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, out_length, http11, sizeof http11, offered,
+                            offered_length) != OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_NOACK;
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+} // namespace
+
+LoadedTls load_tls(const std::string& cert_file, const std::string& key_file) {
+  ERR_clear_error();
+  auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* native = context->native_handle();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1)
+    fail("cannot set the TLS version for", cert_file);
+  // The client picks among the suites (all strong): one without AES hardware prefers ChaCha20.
+  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  // An idle connection holds no record buffers (OpenSSL frees them when they empty): tens of
+  // KiB less per connection, and most signaling connections are idle most of the time.
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+  if (SSL_CTX_set_cipher_list(native, tls12_ciphers) != 1)
+    fail("cannot set the cipher list for", cert_file);
+  SSL_CTX_set_alpn_select_cb(native, select_http11, nullptr);
+  if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1)
+    fail("cannot load the certificate chain", cert_file);
+  if (SSL_CTX_use_PrivateKey_file(native, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+    fail("cannot load the private key", key_file);
+  if (SSL_CTX_check_private_key(native) != 1)
+    fail("the private key does not match the certificate in", cert_file);
+  return {std::move(context), describe(SSL_CTX_get0_certificate(native))};
+}
+
+TlsContextStore::TlsContextStore(std::string cert_file, std::string key_file)
+    : cert_file_(std::move(cert_file)), key_file_(std::move(key_file)),
+      loaded_(load_tls(cert_file_, key_file_)) {}
+
+std::shared_ptr<ssl::context> TlsContextStore::current() const {
+  const std::lock_guard lock(mutex_);
+  return loaded_.context;
+}
+
+CertificateInfo TlsContextStore::certificate() const {
+  const std::lock_guard lock(mutex_);
+  return loaded_.certificate;
+}
+
+bool TlsContextStore::reload() {
+  try {
+    auto fresh = load_tls(cert_file_, key_file_);
+    log::info("tls-reloaded", {{"serial", fresh.certificate.serial},
+                               {"subject", fresh.certificate.subject},
+                               {"not_after", fresh.certificate.not_after}});
+    // The old context is freed here or when the last handshake that took it ends; connections
+    // keep OpenSSL's own reference to it.
+    const std::lock_guard lock(mutex_);
+    loaded_ = std::move(fresh);
+    return true;
+  } catch (const std::exception& e) {
+    log::error("tls-reload-failed", {{"reason", e.what()}, {"kept_serial", certificate().serial}});
+    return false;
+  }
+}
+
+} // namespace switchboard
