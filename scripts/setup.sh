@@ -8,6 +8,9 @@ packages=(
   libboost1.81-dev   # Beast (HTTP/WebSocket), Asio (event loop), JSON
   libcli11-dev       # command-line flags with environment-variable fallbacks
   libicu-dev         # ICU 72: NFC, case folding and UTS #39 confusables for user names
+  libssl-dev openssl # TLS on the one port; openssl makes the test certificates
+  libjwt-dev         # JSON Web Token signatures (--auth jwt)
+  coturn             # the TURN server the tests relay calls through (turnserver)
   libgtest-dev libgmock-dev  # unit tests
   libbenchmark-dev   # Google Benchmark: the hot-path micro-benchmarks (bench/micro)
   clang-format       # the CI format check

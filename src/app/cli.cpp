@@ -65,6 +65,41 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->needs(cert)
       ->group(tls);
 
+  auto* auth_group = "Authentication";
+  const std::map<std::string, AuthMode> auth_modes{
+      {"none", AuthMode::none}, {"jwt", AuthMode::jwt}, {"webhook", AuthMode::webhook}};
+  auto& auth = config.auth;
+  app.add_option("--auth", auth.mode,
+                 "Who may connect: none (anyone, as in the MDN sample), jwt (a signed token), "
+                 "webhook (your app decides)")
+      ->transform(CLI::CheckedTransformer(auth_modes, CLI::ignore_case).description(""))
+      ->type_name("MODE")
+      ->envname("SWITCHBOARD_AUTH")
+      ->default_str("none")
+      ->group(auth_group);
+  app.add_option("--jwt-secret", auth.jwt_secret, "HS256 secret for --auth jwt")
+      ->envname("SWITCHBOARD_JWT_SECRET")
+      ->group(auth_group);
+  app.add_option("--jwt-public-key", auth.jwt_public_key_file,
+                 "PEM public key for --auth jwt: RSA (RS256) or EC P-256 (ES256)")
+      ->envname("SWITCHBOARD_JWT_PUBLIC_KEY")
+      ->check(CLI::ExistingFile)
+      ->group(auth_group);
+  app.add_option("--jwt-issuer", auth.jwt_issuer, "Required \"iss\" of tokens")
+      ->envname("SWITCHBOARD_JWT_ISSUER")
+      ->group(auth_group);
+  app.add_option("--jwt-audience", auth.jwt_audience, "Required \"aud\" of tokens")
+      ->envname("SWITCHBOARD_JWT_AUDIENCE")
+      ->group(auth_group);
+  std::int64_t jwt_leeway = auth.jwt_leeway.count();
+  app.add_option("--jwt-leeway", jwt_leeway,
+                 "Seconds of clock skew allowed on exp/nbf; a live connection is closed (4001) "
+                 "this long after its token's exp")
+      ->envname("SWITCHBOARD_JWT_LEEWAY")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(auth_group);
+
   auto* lim = "Limits";
   app.add_option("--max-message-size", limits.max_message_size,
                  "Largest WebSocket message in bytes; larger ones get message-too-large")
@@ -184,6 +219,12 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       return std::nullopt;
     }
     config.ice_servers.push_back(std::move(*server));
+  }
+  auth.jwt_leeway = std::chrono::seconds(jwt_leeway);
+  if (auth.mode == AuthMode::jwt && auth.jwt_secret.empty() && auth.jwt_public_key_file.empty()) {
+    std::fprintf(stderr, "--auth jwt needs --jwt-secret or --jwt-public-key\n");
+    exit_code = 2;
+    return std::nullopt;
   }
   limits.idle_timeout = std::chrono::seconds(idle);
   limits.handshake_timeout = std::chrono::seconds(handshake);

@@ -95,6 +95,41 @@ struct TlsConfig {
   bool enabled() const { return !cert_file.empty(); }
 };
 
+enum class AuthMode { none, jwt, webhook };
+
+// Who may connect (--auth). docs/protocol.md, "Tokens", is the contract.
+struct AuthConfig {
+  AuthMode mode = AuthMode::none;
+  // --auth jwt: an HS256 secret and/or an RS256/ES256 public key (PEM file).
+  std::string jwt_secret;
+  std::string jwt_public_key_file;
+  // Required "iss" / "aud"; empty: not checked.
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  // Clock skew allowed between the token's issuer and this server, on "exp" and "nbf". A live
+  // connection is closed (4001) this long after its token's "exp" unless it presents a new one.
+  std::chrono::seconds jwt_leeway{60};
+  // --auth webhook: POST {room, name, token, remote} here; 200 {allowed, name?, room?, reason?}.
+  std::string webhook_url;
+  // A webhook that has not answered in this long refuses the login (503 auth-unavailable).
+  std::chrono::milliseconds webhook_timeout{3000};
+  // Webhook calls in flight at once; past it new logins get 503 at once, so that a slow
+  // webhook costs a bounded number of sockets and never a growing queue.
+  std::size_t webhook_max_inflight = 64;
+};
+
+// TURN credentials in coturn's REST-API form (use-auth-secret): each connection's config
+// message carries a username "<expiry>:<name or connection id>" and the HMAC-SHA1 of it with
+// the shared secret, renewed (a new config message) before it expires.
+struct TurnConfig {
+  std::string secret;
+  // turn:host:port?transport=udp, turns:host:5349?transport=tcp, ...
+  std::vector<std::string> urls;
+  std::chrono::seconds ttl{86400};
+
+  bool enabled() const { return !secret.empty(); }
+};
+
 struct Config {
   std::string bind_address = "0.0.0.0";
   std::uint16_t port = 6503;
@@ -106,6 +141,8 @@ struct Config {
   // reach each other directly, e.g. on one LAN.
   std::vector<IceServer> ice_servers;
   TlsConfig tls;
+  AuthConfig auth;
+  TurnConfig turn;
   Limits limits;
 };
 

@@ -1,6 +1,8 @@
 #include "http/responses.hpp"
 
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace switchboard::http {
 namespace beast_http = boost::beast::http;
@@ -51,6 +53,15 @@ beast_http::message_generator make_error_response(const Request& request, beast_
 beast_http::message_generator make_json_response(const Request& request, std::string json,
                                                  Hsts hsts) {
   return make_text(request, beast_http::status::ok, "application/json", std::move(json), {}, hsts);
+}
+
+beast_http::message_generator make_json_error(const Request& request, beast_http::status status,
+                                              std::string_view code, std::string_view message,
+                                              std::initializer_list<ExtraHeader> extra, Hsts hsts) {
+  return make_text(
+      request, status, "application/json",
+      boost::json::serialize(boost::json::object{{"code", code}, {"message", message}}), extra,
+      hsts);
 }
 
 } // namespace switchboard::http

@@ -40,6 +40,13 @@ template <class Fields> void set_security_headers(Fields& headers, Hsts hsts);
 boost::beast::http::message_generator make_json_response(const Request& request, std::string json,
                                                          Hsts hsts = Hsts::off);
 
+// An error as JSON, {"code":...,"message":...}, for clients that branch on the code (a refused
+// login: 401, 403, 503).
+boost::beast::http::message_generator
+make_json_error(const Request& request, boost::beast::http::status status, std::string_view code,
+                std::string_view message, std::initializer_list<ExtraHeader> extra = {},
+                Hsts hsts = Hsts::off);
+
 inline constexpr std::string_view content_security_policy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "media-src 'self' blob: mediastream:; connect-src 'self'; object-src 'none'; "

@@ -1,5 +1,7 @@
 #include "net/http_session.hpp"
 
+#include "auth/request_token.hpp"
+#include "auth/token_claims.hpp"
 #include "http/https_redirect.hpp"
 #include "http/request_checks.hpp"
 #include "http/responses.hpp"
@@ -7,6 +9,7 @@
 #include "log/log.hpp"
 #include "net/ws_session.hpp"
 #include "protocol/text_rules.hpp"
+#include "protocol/user_name.hpp"
 #include "tls/tls_context.hpp"
 #include "util/url.hpp"
 
@@ -45,6 +48,12 @@ std::string endpoint_string(const net::ip::tcp::socket& socket) {
   const auto endpoint = socket.remote_endpoint(ec);
   if (ec) return "unknown";
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+std::string address_string(const net::ip::tcp::socket& socket) {
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  return ec ? std::string() : endpoint.address().to_string();
 }
 
 bool is_health_check(const bhttp::request<bhttp::string_body>& request) {
@@ -239,17 +248,69 @@ template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
                      : http::make_error_response(request, bhttp::status::not_found,
                                                  "No WebSocket endpoint here\n"));
   }
+  if (context_.authenticator == nullptr)
+    return accept_websocket(std::move(request), auth::Admission{*room, {}, {}});
+
+  auth::AdmissionRequest asked{
+      *room, query_param(split_target(request.target()).query, "name").value_or(std::string()),
+      auth::token_from_request(request), address_string(tcp().socket())};
+  // Held by the callback, which may run on another thread (a webhook's answer).
+  auto held = std::make_shared<Request>(std::move(request));
+  context_.authenticator->admit(std::move(asked), [self = this->shared_from_this(),
+                                                   held](auth::AdmissionResult result) {
+    net::dispatch(self->stream_.get_executor(), [self, held, result = std::move(result)]() mutable {
+      self->on_admission(std::move(*held), std::move(result));
+    });
+  });
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_admission(Request request, auth::AdmissionResult result) {
+  request.keep_alive(false);
+  if (stopping_)
+    return send(http::make_json_error(request, bhttp::status::service_unavailable, "shutting-down",
+                                      "The server is shutting down."));
+  if (auto* refusal = std::get_if<auth::Refusal>(&result)) {
+    log::info("login-refused", {{"conn", id_},
+                                {"status", static_cast<int>(refusal->status)},
+                                {"code", refusal->code},
+                                {"reason", refusal->message}});
+    // RFC 6750 §3: a 401 names the scheme it wants.
+    if (refusal->status == bhttp::status::unauthorized)
+      return send(http::make_json_error(request, refusal->status, refusal->code, refusal->message,
+                                        {{bhttp::field::www_authenticate, "Bearer"}}));
+    return send(http::make_json_error(request, refusal->status, refusal->code, refusal->message));
+  }
+  auto& admission = std::get<auth::Admission>(result);
+  if (!protocol::is_valid_room_name(admission.room))
+    return send(http::make_json_error(request, bhttp::status::service_unavailable,
+                                      auth::auth_unavailable,
+                                      "The authenticator chose an invalid room name."));
+  if (!admission.name.empty()) {
+    // The granted name is registered as any other: its NFC form, by the same rules.
+    auto name = protocol::make_user_name(admission.name);
+    if (const auto* error = std::get_if<protocol::ErrorCode>(&name))
+      return send(http::make_json_error(request, bhttp::status::unauthorized, auth::token_invalid,
+                                        "The granted name is not a valid user name (" +
+                                            std::string(protocol::code_string(*error)) + ")."));
+    admission.name = std::move(std::get<protocol::UserName>(name).text);
+  }
+  accept_websocket(std::move(request), std::move(admission));
+}
+
+template <class Stream>
+void HttpSession<Stream>::accept_websocket(Request request, auth::Admission admission) {
   auto remote = endpoint_string(tcp().socket());
   if constexpr (is_tls) {
     // The WebSocket keeps its own time limits; the stream's would cut it after the handshake
     // timeout.
     tcp().expires_never();
     std::make_shared<WsSession<TlsStream>>(std::move(stream_), context_, std::move(slot_), id_,
-                                           *room, std::move(remote))
+                                           std::move(admission), std::move(remote))
         ->start(std::move(request));
   } else {
     std::make_shared<PlainWsSession>(stream_.release_socket(), context_, std::move(slot_), id_,
-                                     *room, std::move(remote))
+                                     std::move(admission), std::move(remote))
         ->start(std::move(request));
   }
 }

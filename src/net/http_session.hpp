@@ -7,6 +7,7 @@
 // (handshake, then the same requests), plain HTTP gets a 308 to https:// (or is served, with
 // --tls-allow-plain).
 
+#include "auth/authenticator.hpp"
 #include "net/connection_tracker.hpp"
 #include "net/server_context.hpp"
 
@@ -52,6 +53,9 @@ private:
   // Answers a request that cannot be served (malformed, too large, ambiguous) and closes.
   void refuse(boost::beast::http::status status, std::string_view reason);
   void upgrade(Request request);
+  // The authenticator's answer (on this session's strand).
+  void on_admission(Request request, auth::AdmissionResult result);
+  void accept_websocket(Request request, auth::Admission admission);
   boost::beast::http::message_generator respond(const Request& request);
   void send(boost::beast::http::message_generator response);
   // The last answer is written: stop sending, read and drop what the client still sends for a

@@ -1,5 +1,6 @@
 #include "net/server.hpp"
 
+#include "auth/jwt_authenticator.hpp"
 #include "config/connection_budget.hpp"
 #include "log/log.hpp"
 #include "protocol/outbound.hpp"
@@ -59,10 +60,39 @@ std::unique_ptr<TlsContextStore> make_tls(const TlsConfig& tls) {
   return store;
 }
 
+std::unique_ptr<auth::Authenticator> make_authenticator(const AuthConfig& config) {
+  switch (config.mode) {
+  case AuthMode::none:
+    return nullptr;
+  case AuthMode::jwt: {
+    auth::JwtVerifier verifier(config.jwt_secret, config.jwt_public_key_file,
+                               {config.jwt_issuer, config.jwt_audience, config.jwt_leeway});
+    log::info("auth", {{"mode", "jwt"},
+                       {"algorithms", verifier.algorithms()},
+                       {"issuer", config.jwt_issuer},
+                       {"audience", config.jwt_audience}});
+    if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32)
+      log::warn("jwt-secret-short", {{"bytes", config.jwt_secret.size()},
+                                     {"advice", "use 32 random bytes or more for HS256"}});
+    return std::make_unique<auth::JwtAuthenticator>(std::move(verifier));
+  }
+  case AuthMode::webhook:
+    break;
+  }
+  throw std::runtime_error("--auth webhook is not built yet");
+}
+
+bool is_loopback(const std::string& address) {
+  boost::system::error_code ec;
+  const auto parsed = net::ip::make_address(address, ec);
+  return !ec && parsed.is_loopback();
+}
+
 } // namespace
 
 Server::Server(Config config)
     : config_(std::move(config)), tls_(make_tls(config_.tls)),
+      authenticator_(make_authenticator(config_.auth)),
       ioc_(static_cast<int>(worker_count(config_.threads))),
       router_(ioc_.get_executor(), config_.limits.presence_interval, config_.limits.max_room_users),
       context_{config_,
@@ -71,10 +101,16 @@ Server::Server(Config config)
                canonical_web_root(config_.web_root),
                std::chrono::steady_clock::now(),
                make_shared_text(protocol::make_config_message(config_.ice_servers)),
-               tls_.get()},
+               tls_.get(),
+               authenticator_.get(),
+               dynamic_cast<const auth::JwtAuthenticator*>(authenticator_.get())},
       control_(net::make_strand(ioc_)), signals_(control_, SIGINT, SIGTERM),
       reload_signals_(control_, SIGHUP), shutdown_deadline_(control_) {
   fit_connections_to_open_file_limit(config_.limits);
+  if (!authenticator_ && !is_loopback(config_.bind_address))
+    log::warn("no-auth", {{"address", config_.bind_address},
+                          {"advice", "anyone who can reach this port may join any room under any "
+                                     "name; see --auth in docs/deploy.md"}});
   const net::ip::tcp::endpoint endpoint{net::ip::make_address(config_.bind_address), config_.port};
   listener_ = std::make_shared<Listener>(ioc_, endpoint, context_);
 }

@@ -7,6 +7,7 @@
 //
 // SIGHUP reloads what can change under a running server: the TLS certificate and key.
 
+#include "auth/authenticator.hpp"
 #include "config/config.hpp"
 #include "net/connection_tracker.hpp"
 #include "net/listener.hpp"
@@ -40,6 +41,8 @@ private:
   Config config_;
   // Before the context that points to it; null without TLS.
   std::unique_ptr<TlsContextStore> tls_;
+  // Null with --auth none.
+  std::unique_ptr<auth::Authenticator> authenticator_;
   boost::asio::io_context ioc_;
   ConnectionTracker connections_;
   LocalRouter router_;

@@ -13,6 +13,10 @@
 namespace switchboard {
 
 class TlsContextStore;
+namespace auth {
+class Authenticator;
+class JwtAuthenticator;
+} // namespace auth
 
 struct ServerContext {
   const Config& config;
@@ -25,6 +29,10 @@ struct ServerContext {
   SharedText config_message;
   // The certificate new TLS handshakes use; null when TLS is off.
   TlsContextStore* tls = nullptr;
+  // Decides every upgrade; null with --auth none (everyone is let in).
+  auth::Authenticator* authenticator = nullptr;
+  // The same object when it is --auth jwt: renews tokens on live connections.
+  const auth::JwtAuthenticator* jwt = nullptr;
 };
 
 } // namespace switchboard

@@ -1,5 +1,6 @@
 #include "net/ws_session.hpp"
 
+#include "auth/jwt_authenticator.hpp"
 #include "log/log.hpp"
 #include "tls/tls_context.hpp"
 
@@ -56,8 +57,8 @@ void close_now(beast::tcp_stream& stream) {
 
 template <class NextLayer>
 WsSession<NextLayer>::WsSession(NextLayer&& stream, ServerContext& context, ConnectionSlot slot,
-                                std::uint64_t id, std::string room, std::string remote)
-    : ClientSession(context, id, std::move(room), std::move(remote)), ws_(std::move(stream)),
+                                std::uint64_t id, auth::Admission admission, std::string remote)
+    : ClientSession(context, id, std::move(admission), std::move(remote)), ws_(std::move(stream)),
       slot_(std::move(slot)),
       queue_(context.config.limits.max_queue_bytes, context.config.limits.max_queue_messages),
       opened_at_(std::chrono::steady_clock::now()) {}
@@ -108,7 +109,8 @@ template <class NextLayer> void WsSession<NextLayer>::start(Request request) {
                   self->context_.config.limits.shutdown_timeout);
       return self->drain();
     }
-    self->greet();
+    self->greet(auth::unix_now());
+    self->arm_deadline();
     self->read_next_message(std::chrono::steady_clock::now());
   });
 }
@@ -235,9 +237,35 @@ template <class NextLayer> void WsSession<NextLayer>::abort() {
   net::post(ws_.get_executor(), [self = self()] { self->close_socket(); });
 }
 
+template <class NextLayer>
+void WsSession<NextLayer>::end_session(std::uint16_t close_code, std::string_view reason) {
+  close(static_cast<websocket::close_code>(close_code), reason,
+        context_.config.limits.handshake_timeout);
+}
+
+template <class NextLayer> void WsSession<NextLayer>::deadline_changed() {
+  arm_deadline();
+}
+
+template <class NextLayer> void WsSession<NextLayer>::arm_deadline() {
+  const auto deadline = next_deadline();
+  if (!deadline || closing_) return;
+  if (!deadline_timer_) deadline_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
+  // Deadlines are whole seconds of the wall clock, and so is this wait from a truncated now:
+  // it fires at most a second late, never early.
+  deadline_timer_->expires_after(
+      std::chrono::seconds(std::max<std::int64_t>(0, *deadline - auth::unix_now())));
+  deadline_timer_->async_wait([self = self()](beast::error_code ec) {
+    if (ec || self->closing_) return;
+    self->on_deadline(auth::unix_now());
+    self->arm_deadline();
+  });
+}
+
 template <class NextLayer> void WsSession<NextLayer>::close_socket() {
   close_now(beast::get_lowest_layer(ws_));
   if (throttle_timer_) throttle_timer_->cancel();
+  if (deadline_timer_) deadline_timer_->cancel();
 }
 
 template <class NextLayer> void WsSession<NextLayer>::enqueue(SharedText message) {
@@ -319,6 +347,7 @@ void WsSession<NextLayer>::close(websocket::close_code code, std::string_view re
   // The messages a write in progress carries must live until it completes.
   queue_.truncate(in_flight_);
   if (throttle_timer_) throttle_timer_->cancel();
+  if (deadline_timer_) deadline_timer_->cancel();
   close_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
   close_timer_->expires_after(grace);
   close_timer_->async_wait([self = self()](beast::error_code ec) {

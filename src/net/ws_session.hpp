@@ -29,7 +29,7 @@ public:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
   WsSession(NextLayer&& stream, ServerContext& context, ConnectionSlot slot, std::uint64_t id,
-            std::string room, std::string remote);
+            auth::Admission admission, std::string remote);
   ~WsSession() override;
 
   // Completes the upgrade `request` asked for, then runs until the connection ends.
@@ -60,6 +60,10 @@ private:
   void end_reading(boost::beast::error_code ec);
 
   void enqueue(SharedText message) override;
+  void end_session(std::uint16_t close_code, std::string_view reason) override;
+  void deadline_changed() override;
+  // Arms deadline_timer_ for next_deadline(), if there is one.
+  void arm_deadline();
   // Posts write_next (writing_ is set until the write it starts completes).
   void schedule_write();
   // Writes the messages at the front of the queue, framed by us, in one gathered write.
@@ -98,6 +102,8 @@ private:
   // closing happens once.
   std::unique_ptr<boost::asio::steady_timer> throttle_timer_;
   std::unique_ptr<boost::asio::steady_timer> close_timer_;
+  // For ClientSession's timed work (token expiry, TURN renewal); only with --auth or TURN.
+  std::unique_ptr<boost::asio::steady_timer> deadline_timer_;
   std::unique_ptr<CloseFrame> close_frame_;
   const std::chrono::steady_clock::time_point opened_at_;
 };

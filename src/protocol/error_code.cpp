@@ -40,6 +40,16 @@ std::string_view code_string(ErrorCode code) {
     return "binary-unsupported";
   case ErrorCode::duplicate_key:
     return "duplicate-key";
+  case ErrorCode::name_not_allowed:
+    return "name-not-allowed";
+  case ErrorCode::name_in_use:
+    return "name-in-use";
+  case ErrorCode::token_invalid:
+    return "token-invalid";
+  case ErrorCode::token_expired:
+    return "token-expired";
+  case ErrorCode::token_unsupported:
+    return "token-unsupported";
   }
   return "internal";
 }
@@ -86,6 +96,16 @@ std::string_view default_message(ErrorCode code) {
     return "Binary frames are not supported; send JSON as text.";
   case ErrorCode::duplicate_key:
     return "\"type\", \"target\", \"text\" and \"name\" may appear only once in a message.";
+  case ErrorCode::name_not_allowed:
+    return "This connection's token grants another name.";
+  case ErrorCode::name_in_use:
+    return "The name this connection's token grants is already in use in this room.";
+  case ErrorCode::token_invalid:
+    return "The new token was refused; the connection keeps its old one.";
+  case ErrorCode::token_expired:
+    return "The new token has expired; the connection keeps its old one.";
+  case ErrorCode::token_unsupported:
+    return "This server does not use tokens (--auth jwt); there is nothing to renew.";
   }
   return "Internal error.";
 }

@@ -25,6 +25,16 @@ enum class ErrorCode {
   message_too_large,
   binary_unsupported,
   duplicate_key,
+  // With --auth: the connection's token (or webhook) fixed another name.
+  name_not_allowed,
+  // With --auth: the fixed name is held by another connection in the room (or a look-alike
+  // of it is): a suffix would not be the name the token grants.
+  name_in_use,
+  // A renewal ({"type":"token"}) was refused; the connection keeps its old expiry.
+  token_invalid,
+  token_expired,
+  // A renewal without --auth jwt: there is no token to renew.
+  token_unsupported,
 };
 
 std::string_view code_string(ErrorCode code);

@@ -12,8 +12,9 @@
 namespace switchboard::protocol {
 namespace {
 
-constexpr std::array<std::string_view, 7> reserved_types = {
-    "id", "userlist", "user-joined", "user-left", "rejectusername", "error", "config"};
+constexpr std::array<std::string_view, 9> reserved_types = {
+    "id",    "userlist", "user-joined",    "user-left",    "rejectusername",
+    "error", "config",   "token-expiring", "token-renewed"};
 
 Inbound parse_register(const boost::json::object& message) {
   const auto* name = message.if_contains("name");
@@ -85,6 +86,12 @@ Inbound parse_inbound(std::string_view text, const InboundLimits& limits) {
   if (is_reserved_type(type)) return Rejection{ErrorCode::reserved_type, std::string(type)};
 
   if (type == "username") return parse_register(message);
+  if (type == "token" && limits.token_messages) {
+    const auto* token = message.if_contains("token");
+    if (token == nullptr || !token->is_string())
+      return Rejection{ErrorCode::token_invalid, "token"};
+    return TokenRequest{std::string(token->get_string())};
+  }
 
   RelayRequest request{std::string(type), {}, text, std::move(*members), std::nullopt};
   if (const auto* t = message.if_contains("target"); t != nullptr && !t->is_null()) {

@@ -17,6 +17,8 @@ namespace switchboard::protocol {
 
 struct InboundLimits {
   std::size_t max_chat_length = 2000;
+  // With --auth jwt, {"type":"token"} renews the connection's token instead of being relayed.
+  bool token_messages = false;
 };
 
 // {"type":"username","name":...}: claim a name for this connection.
@@ -42,13 +44,18 @@ struct RelayRequest {
   std::optional<std::string> chat_text;
 };
 
+// {"type":"token","token":...}: a fresh token for this connection (token_messages only).
+struct TokenRequest {
+  std::string token;
+};
+
 struct Rejection {
   ErrorCode code;
   // The "type" of the rejected message when it had a readable one, else empty.
   std::string request_type;
 };
 
-using Inbound = std::variant<RegisterRequest, RelayRequest, Rejection>;
+using Inbound = std::variant<RegisterRequest, RelayRequest, TokenRequest, Rejection>;
 
 Inbound parse_inbound(std::string_view text, const InboundLimits& limits);
 

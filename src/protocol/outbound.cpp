@@ -15,13 +15,7 @@ boost::json::array to_array(const std::vector<std::string>& names) {
   return array;
 }
 
-} // namespace
-
-std::string make_id_message(std::uint64_t connection_id) {
-  return boost::json::serialize(boost::json::object{{"type", "id"}, {"id", connection_id}});
-}
-
-std::string make_config_message(const std::vector<IceServer>& ice_servers) {
+boost::json::array ice_server_array(const std::vector<IceServer>& ice_servers) {
   boost::json::array servers;
   for (const auto& server : ice_servers) {
     boost::json::object entry{{"urls", server.url}};
@@ -29,8 +23,43 @@ std::string make_config_message(const std::vector<IceServer>& ice_servers) {
     if (!server.credential.empty()) entry["credential"] = server.credential;
     servers.emplace_back(std::move(entry));
   }
+  return servers;
+}
+
+} // namespace
+
+std::string make_id_message(std::uint64_t connection_id) {
+  return boost::json::serialize(boost::json::object{{"type", "id"}, {"id", connection_id}});
+}
+
+std::string make_config_message(const std::vector<IceServer>& ice_servers) {
+  return boost::json::serialize(
+      boost::json::object{{"type", "config"}, {"iceServers", ice_server_array(ice_servers)}});
+}
+
+std::string make_config_message(const std::vector<IceServer>& ice_servers,
+                                const std::vector<std::string>& turn_urls,
+                                std::string_view turn_username, std::string_view turn_credential) {
+  auto servers = ice_server_array(ice_servers);
+  boost::json::array urls;
+  for (const auto& url : turn_urls)
+    urls.emplace_back(url);
+  servers.emplace_back(boost::json::object{
+      {"urls", std::move(urls)}, {"username", turn_username}, {"credential", turn_credential}});
   return boost::json::serialize(
       boost::json::object{{"type", "config"}, {"iceServers", std::move(servers)}});
+}
+
+std::string make_token_expiring(std::int64_t expires_in) {
+  return boost::json::serialize(
+      boost::json::object{{"type", "token-expiring"}, {"expires_in", expires_in}});
+}
+
+std::string make_token_renewed(std::optional<std::int64_t> expires_at) {
+  boost::json::object message{{"type", "token-renewed"}};
+  message["expires_at"] =
+      expires_at ? boost::json::value(*expires_at) : boost::json::value(nullptr);
+  return boost::json::serialize(message);
 }
 
 std::string make_userlist(const std::vector<std::string>& sorted_names) {

@@ -5,6 +5,7 @@
 #include "protocol/error_code.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,7 +14,16 @@ namespace switchboard::protocol {
 
 std::string make_id_message(std::uint64_t connection_id);
 // {"type":"config","iceServers":[{"urls":...,"username":...,"credential":...}]}
+// `turn`: one more entry, for every URL of --turn-url, with this connection's credential.
 std::string make_config_message(const std::vector<IceServer>& ice_servers);
+std::string make_config_message(const std::vector<IceServer>& ice_servers,
+                                const std::vector<std::string>& turn_urls,
+                                std::string_view turn_username, std::string_view turn_credential);
+// {"type":"token-expiring","expires_in":s}: the connection is closed in s seconds unless it
+// sends a fresh token.
+std::string make_token_expiring(std::int64_t expires_in);
+// {"type":"token-renewed","expires_at":t}: the fresh token was accepted.
+std::string make_token_renewed(std::optional<std::int64_t> expires_at);
 std::string make_userlist(const std::vector<std::string>& sorted_names);
 // kind is "user-joined" or "user-left".
 std::string make_presence_delta(std::string_view kind, const std::vector<std::string>& names);

@@ -18,7 +18,13 @@ JoinOutcome LocalRouter::join(std::string_view room_name, protocol::UserName wan
     erase_if_idle(room);
     return {protocol::ErrorCode::room_full, {}};
   }
+  const bool exact = member.exact_name;
+  std::string requested = exact ? wanted.text : std::string();
   auto name = room->presence.free_name(std::move(wanted));
+  if (exact && name.text != requested) {
+    erase_if_idle(room);
+    return {protocol::ErrorCode::name_in_use, {}};
+  }
   std::string assigned = name.text;
   room->presence.add(std::move(name), std::move(member));
   ++users_;

@@ -24,10 +24,12 @@ struct MemberInfo {
   std::uint64_t connection_id = 0;
   // Receives user-joined/user-left instead of full user lists.
   bool presence_deltas = false;
+  // The name is granted (by a token): refused with name_in_use rather than suffixed.
+  bool exact_name = false;
 };
 
 struct JoinOutcome {
-  // Set when the join was refused (room_full); then assigned_name is empty.
+  // Set when the join was refused (room_full, name_in_use); then assigned_name is empty.
   std::optional<protocol::ErrorCode> error;
   // The wanted name, or the first free "<wanted>N" when it or a look-alike of it was taken.
   std::string assigned_name;

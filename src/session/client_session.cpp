@@ -1,5 +1,7 @@
 #include "session/client_session.hpp"
 
+#include "auth/jwt_authenticator.hpp"
+#include "auth/turn_credentials.hpp"
 #include "log/log.hpp"
 #include "protocol/inbound.hpp"
 #include "protocol/outbound.hpp"
@@ -16,20 +18,72 @@ template <class... Ts> struct overloaded : Ts... { using Ts::operator()...; };
 
 } // namespace
 
-ClientSession::ClientSession(ServerContext& context, std::uint64_t id, std::string room,
+ClientSession::ClientSession(ServerContext& context, std::uint64_t id, auth::Admission admission,
                              std::string remote)
-    : context_(context), id_(id), room_(std::move(room)), remote_(std::move(remote)),
+    : context_(context), id_(id), room_(std::move(admission.room)), remote_(std::move(remote)),
       message_limiter_(context.config.limits.message_rate(), clock::now()),
       byte_limiter_(context.config.limits.byte_rate(), clock::now()),
-      broadcast_limiter_(context.config.limits.broadcast_rate(), clock::now()) {}
+      broadcast_limiter_(context.config.limits.broadcast_rate(), clock::now()) {
+  if (!admission.name.empty() || admission.expires_at || context.config.turn.enabled())
+    credentials_ = std::make_unique<Credentials>(
+        Credentials{std::move(admission.name), admission.expires_at, false, 0});
+}
 
 ClientSession::~ClientSession() {
   leave_room();
 }
 
-void ClientSession::greet() {
+void ClientSession::greet(std::int64_t unix_now) {
   enqueue(make_shared_text(protocol::make_id_message(id_)));
-  enqueue(context_.config_message);
+  enqueue(config_message(unix_now));
+  // A token accepted within its leeway may be due a warning at once.
+  if (const auto deadline = next_deadline(); deadline && *deadline <= unix_now)
+    on_deadline(unix_now);
+}
+
+SharedText ClientSession::config_message(std::int64_t unix_now) {
+  const auto& turn = context_.config.turn;
+  if (!turn.enabled()) return context_.config_message;
+  const auto ttl = turn.ttl.count();
+  const auto who =
+      !credentials_->granted_name.empty() ? credentials_->granted_name : std::to_string(id_);
+  const auto credential = auth::make_turn_credential(turn.secret, who, unix_now + ttl);
+  // A fresh one when three quarters of its life have passed: the client always holds one
+  // that is valid for a quarter of the TTL more.
+  credentials_->turn_renew_at = unix_now + std::max<std::int64_t>(1, ttl * 3 / 4);
+  return make_shared_text(protocol::make_config_message(
+      context_.config.ice_servers, turn.urls, credential.username, credential.credential));
+}
+
+std::optional<std::int64_t> ClientSession::token_deadline() const {
+  if (!credentials_ || !credentials_->token_expires_at) return std::nullopt;
+  return *credentials_->token_expires_at + context_.config.auth.jwt_leeway.count();
+}
+
+std::optional<std::int64_t> ClientSession::next_deadline() const {
+  if (!credentials_) return std::nullopt;
+  std::optional<std::int64_t> next;
+  const auto earliest = [&](std::int64_t at) { next = next ? std::min(*next, at) : at; };
+  if (const auto deadline = token_deadline())
+    earliest(credentials_->expiry_warned ? *deadline : *deadline - token_warning_seconds);
+  if (credentials_->turn_renew_at != 0) earliest(credentials_->turn_renew_at);
+  return next;
+}
+
+void ClientSession::on_deadline(std::int64_t unix_now) {
+  if (!credentials_) return;
+  if (const auto deadline = token_deadline()) {
+    if (unix_now >= *deadline) {
+      log::info("token-expired", {{"conn", id_}, {"name", name_}});
+      return end_session(close_token_expired, "token expired");
+    }
+    if (!credentials_->expiry_warned && unix_now >= *deadline - token_warning_seconds) {
+      credentials_->expiry_warned = true;
+      enqueue(make_shared_text(protocol::make_token_expiring(*deadline - unix_now)));
+    }
+  }
+  if (credentials_->turn_renew_at != 0 && unix_now >= credentials_->turn_renew_at)
+    enqueue(config_message(unix_now));
 }
 
 ClientSession::clock::duration ClientSession::wait_before_next_message(clock::time_point now) {
@@ -45,41 +99,71 @@ ClientSession::clock::duration ClientSession::charge_bytes(clock::time_point now
 }
 
 void ClientSession::handle_text(std::string_view text) {
-  auto inbound = protocol::parse_inbound(text, {context_.config.limits.max_chat_length});
+  auto inbound = protocol::parse_inbound(
+      text, {context_.config.limits.max_chat_length, context_.config.auth.mode == AuthMode::jwt});
   std::visit(
       overloaded{
           [&](protocol::Rejection& rejection) {
             send_error(rejection.code, rejection.request_type);
           },
-          [&](protocol::RegisterRequest& request) {
-            if (!name_.empty())
-              return send_error(protocol::ErrorCode::already_registered, "username");
-            auto outcome = context_.router.join(
-                room_, std::move(request.name),
-                MemberInfo{std::weak_ptr<Peer>(shared_from_this()), id_, request.presence_deltas});
-            if (outcome.error) return send_error(*outcome.error, "username");
-            name_ = std::move(outcome.assigned_name);
-            // Queued now, on our strand, so it precedes the user list the router posts.
-            // Also when only NFC changed the name: the client must learn its name.
-            const auto& requested = request.requested;
-            if (name_ != requested)
-              enqueue(make_shared_text(protocol::make_rejectusername(name_, requested)));
-            log::info("register", {{"conn", id_}, {"room", room_}, {"name", name_}});
-          },
-          [&](protocol::RelayRequest& request) {
-            if (name_.empty()) return send_error(protocol::ErrorCode::not_registered, request.type);
-            auto message = make_shared_text(protocol::stamp_sender(request, name_));
-            if (request.target.empty()) {
-              // Charged now, waited off before the next read: the sender slows down,
-              // nothing it sent is dropped.
-              broadcast_limiter_.acquire(context_.config.limits.broadcast_rate(), clock::now());
-              context_.router.broadcast(room_, message);
-            } else if (!context_.router.send_to(room_, request.target, message)) {
-              send_error(protocol::ErrorCode::unknown_target, request.type, request.target);
-            }
-          },
+          [&](protocol::RegisterRequest& request) { register_user(request); },
+          [&](protocol::RelayRequest& request) { relay(request); },
+          [&](protocol::TokenRequest& request) { renew_token(request.token, auth::unix_now()); },
       },
       inbound);
+}
+
+void ClientSession::register_user(protocol::RegisterRequest& request) {
+  if (!name_.empty()) return send_error(protocol::ErrorCode::already_registered, "username");
+  const bool granted = credentials_ && !credentials_->granted_name.empty();
+  // Both in NFC: the granted name was made a UserName at admission.
+  if (granted && request.name.text != credentials_->granted_name)
+    return send_error(protocol::ErrorCode::name_not_allowed, "username");
+  auto outcome = context_.router.join(
+      room_, std::move(request.name),
+      MemberInfo{std::weak_ptr<Peer>(shared_from_this()), id_, request.presence_deltas, granted});
+  if (outcome.error) return send_error(*outcome.error, "username");
+  name_ = std::move(outcome.assigned_name);
+  // Queued now, on our strand, so it precedes the user list the router posts. Also when only
+  // NFC changed the name: the client must learn its name.
+  const auto& requested = request.requested;
+  if (name_ != requested)
+    enqueue(make_shared_text(protocol::make_rejectusername(name_, requested)));
+  log::info("register", {{"conn", id_}, {"room", room_}, {"name", name_}});
+}
+
+void ClientSession::relay(protocol::RelayRequest& request) {
+  if (name_.empty()) return send_error(protocol::ErrorCode::not_registered, request.type);
+  auto message = make_shared_text(protocol::stamp_sender(request, name_));
+  if (request.target.empty()) {
+    // Charged now, waited off before the next read: the sender slows down, nothing it sent
+    // is dropped.
+    broadcast_limiter_.acquire(context_.config.limits.broadcast_rate(), clock::now());
+    context_.router.broadcast(room_, message);
+  } else if (!context_.router.send_to(room_, request.target, message)) {
+    send_error(protocol::ErrorCode::unknown_target, request.type, request.target);
+  }
+}
+
+void ClientSession::renew_token(std::string_view token, std::int64_t unix_now) {
+  if (context_.jwt == nullptr || !credentials_)
+    return send_error(protocol::ErrorCode::token_unsupported, "token");
+  const auto result = context_.jwt->renew(token, credentials_->granted_name, room_);
+  if (const auto* refusal = std::get_if<auth::Refusal>(&result)) {
+    log::info("token-renewal-refused", {{"conn", id_}, {"reason", refusal->message}});
+    return send_error(refusal->code == auth::token_expired ? protocol::ErrorCode::token_expired
+                                                           : protocol::ErrorCode::token_invalid,
+                      "token");
+  }
+  const auto& admission = std::get<auth::Admission>(result);
+  credentials_->token_expires_at = admission.expires_at;
+  credentials_->expiry_warned = false;
+  log::info("token-renewed", {{"conn", id_}, {"name", name_}});
+  enqueue(make_shared_text(protocol::make_token_renewed(admission.expires_at)));
+  deadline_changed();
+  // A renewal that is itself close to expiry is warned about at once.
+  if (const auto deadline = next_deadline(); deadline && *deadline <= unix_now)
+    on_deadline(unix_now);
 }
 
 void ClientSession::send_error(protocol::ErrorCode code, std::string_view request_type,

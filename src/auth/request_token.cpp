@@ -1,0 +1,24 @@
+#include "auth/request_token.hpp"
+
+#include "util/url.hpp"
+
+namespace switchboard::auth {
+
+std::string
+token_from_request(const boost::beast::http::request_header<boost::beast::http::fields>& request) {
+  const std::string_view authorization = request[boost::beast::http::field::authorization];
+  // RFC 6750 §2.1; the scheme is case-insensitive (RFC 9110 §11.1).
+  constexpr std::string_view scheme = "bearer ";
+  if (authorization.size() > scheme.size()) {
+    bool matches = true;
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+      matches = matches && (authorization[i] | 0x20) == scheme[i];
+    if (matches) return std::string(authorization.substr(scheme.size()));
+  }
+  const auto query = split_target(request.target()).query;
+  const auto raw = find_query_param(query, "token");
+  if (!raw) return {};
+  return decode_query_value(*raw).value_or(std::string());
+}
+
+} // namespace switchboard::auth
