@@ -100,6 +100,26 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->capture_default_str()
       ->group(auth_group);
 
+  auto& turn = config.turn;
+  app.add_option("--turn-secret", turn.secret,
+                 "coturn's static-auth-secret: every client gets its own TURN credential "
+                 "(REST API, use-auth-secret)")
+      ->envname("SWITCHBOARD_TURN_SECRET")
+      ->group("WebRTC");
+  app.add_option("--turn-url", turn.urls,
+                 "TURN URL the credential is for, repeatable (turn:host:3478?transport=udp, "
+                 "turns:host:5349?transport=tcp)")
+      ->envname("SWITCHBOARD_TURN_URLS")
+      ->delimiter(' ')
+      ->group("WebRTC");
+  std::int64_t turn_ttl = turn.ttl.count();
+  app.add_option("--turn-ttl", turn_ttl,
+                 "Seconds a TURN credential is valid; a fresh config message comes after 3/4 of it")
+      ->envname("SWITCHBOARD_TURN_TTL")
+      ->check(CLI::Range(std::int64_t{4}, std::int64_t{7} * 86400))
+      ->capture_default_str()
+      ->group("WebRTC");
+
   auto* lim = "Limits";
   app.add_option("--max-message-size", limits.max_message_size,
                  "Largest WebSocket message in bytes; larger ones get message-too-large")
@@ -221,6 +241,19 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     config.ice_servers.push_back(std::move(*server));
   }
   auth.jwt_leeway = std::chrono::seconds(jwt_leeway);
+  turn.ttl = std::chrono::seconds(turn_ttl);
+  if (turn.enabled() != !turn.urls.empty()) {
+    std::fprintf(stderr, "--turn-secret and --turn-url go together\n");
+    exit_code = 2;
+    return std::nullopt;
+  }
+  for (const auto& url : turn.urls) {
+    if (!url.starts_with("turn:") && !url.starts_with("turns:")) {
+      std::fprintf(stderr, "--turn-url %s: expected turn: or turns:\n", url.c_str());
+      exit_code = 2;
+      return std::nullopt;
+    }
+  }
   if (auth.mode == AuthMode::jwt && auth.jwt_secret.empty() && auth.jwt_public_key_file.empty()) {
     std::fprintf(stderr, "--auth jwt needs --jwt-secret or --jwt-public-key\n");
     exit_code = 2;
