@@ -120,6 +120,25 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->capture_default_str()
       ->group("WebRTC");
 
+  app.add_option("--auth-webhook-url", auth.webhook_url,
+                 "--auth webhook: POST {room,name,token,remote} here for every login "
+                 "(http://host:port/path)")
+      ->envname("SWITCHBOARD_AUTH_WEBHOOK_URL")
+      ->group(auth_group);
+  std::int64_t webhook_timeout = auth.webhook_timeout.count();
+  app.add_option("--auth-webhook-timeout", webhook_timeout,
+                 "Milliseconds the webhook has to answer; then the login gets 503")
+      ->envname("SWITCHBOARD_AUTH_WEBHOOK_TIMEOUT")
+      ->check(CLI::Range(std::int64_t{10}, std::int64_t{60000}))
+      ->capture_default_str()
+      ->group(auth_group);
+  app.add_option("--auth-webhook-max-inflight", auth.webhook_max_inflight,
+                 "Webhook calls at once; further logins get 503 at once")
+      ->envname("SWITCHBOARD_AUTH_WEBHOOK_MAX_INFLIGHT")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(auth_group);
+
   auto* lim = "Limits";
   app.add_option("--max-message-size", limits.max_message_size,
                  "Largest WebSocket message in bytes; larger ones get message-too-large")
@@ -241,7 +260,13 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     config.ice_servers.push_back(std::move(*server));
   }
   auth.jwt_leeway = std::chrono::seconds(jwt_leeway);
+  auth.webhook_timeout = std::chrono::milliseconds(webhook_timeout);
   turn.ttl = std::chrono::seconds(turn_ttl);
+  if ((auth.mode == AuthMode::webhook) != !auth.webhook_url.empty()) {
+    std::fprintf(stderr, "--auth webhook and --auth-webhook-url go together\n");
+    exit_code = 2;
+    return std::nullopt;
+  }
   if (turn.enabled() != !turn.urls.empty()) {
     std::fprintf(stderr, "--turn-secret and --turn-url go together\n");
     exit_code = 2;

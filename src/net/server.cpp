@@ -1,6 +1,7 @@
 #include "net/server.hpp"
 
 #include "auth/jwt_authenticator.hpp"
+#include "auth/webhook_authenticator.hpp"
 #include "config/connection_budget.hpp"
 #include "log/log.hpp"
 #include "protocol/outbound.hpp"
@@ -60,7 +61,8 @@ std::unique_ptr<TlsContextStore> make_tls(const TlsConfig& tls) {
   return store;
 }
 
-std::unique_ptr<auth::Authenticator> make_authenticator(const AuthConfig& config) {
+std::unique_ptr<auth::Authenticator> make_authenticator(const AuthConfig& config,
+                                                        net::any_io_executor executor) {
   switch (config.mode) {
   case AuthMode::none:
     return nullptr;
@@ -77,9 +79,15 @@ std::unique_ptr<auth::Authenticator> make_authenticator(const AuthConfig& config
     return std::make_unique<auth::JwtAuthenticator>(std::move(verifier));
   }
   case AuthMode::webhook:
-    break;
+    log::info("auth", {{"mode", "webhook"},
+                       {"url", config.webhook_url},
+                       {"timeout_ms", config.webhook_timeout.count()},
+                       {"max_inflight", config.webhook_max_inflight}});
+    return std::make_unique<auth::WebhookAuthenticator>(std::move(executor), config.webhook_url,
+                                                        config.webhook_timeout,
+                                                        config.webhook_max_inflight);
   }
-  throw std::runtime_error("--auth webhook is not built yet");
+  return nullptr;
 }
 
 bool is_loopback(const std::string& address) {
@@ -92,8 +100,8 @@ bool is_loopback(const std::string& address) {
 
 Server::Server(Config config)
     : config_(std::move(config)), tls_(make_tls(config_.tls)),
-      authenticator_(make_authenticator(config_.auth)),
       ioc_(static_cast<int>(worker_count(config_.threads))),
+      authenticator_(make_authenticator(config_.auth, ioc_.get_executor())),
       router_(ioc_.get_executor(), config_.limits.presence_interval, config_.limits.max_room_users),
       context_{config_,
                router_,

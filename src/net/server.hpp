@@ -41,9 +41,9 @@ private:
   Config config_;
   // Before the context that points to it; null without TLS.
   std::unique_ptr<TlsContextStore> tls_;
-  // Null with --auth none.
-  std::unique_ptr<auth::Authenticator> authenticator_;
   boost::asio::io_context ioc_;
+  // Null with --auth none. After ioc_: a webhook's calls run on it.
+  std::unique_ptr<auth::Authenticator> authenticator_;
   ConnectionTracker connections_;
   LocalRouter router_;
   ServerContext context_;
