@@ -1,11 +1,13 @@
 // switchboard: WebRTC signaling and chat server. See README.md and docs/architecture.md.
 
 #include "app/cli.hpp"
+#include "app/token_command.hpp"
 #include "log/log.hpp"
 #include "net/server.hpp"
 #include "protocol/user_name.hpp"
 
 #include <exception>
+#include <string_view>
 #include <sys/resource.h>
 
 namespace {
@@ -24,6 +26,8 @@ void raise_open_file_limit() {
 } // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "token")
+    return switchboard::run_token_command(argc, argv);
   int exit_code = 0;
   auto config = switchboard::parse_command_line(argc, argv, exit_code);
   if (!config) return exit_code;
