@@ -139,6 +139,40 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->capture_default_str()
       ->group(auth_group);
 
+  auto* abuse = "Abuse limits";
+  app.add_option("--allowed-origin", config.allowed_origins,
+                 "Origin whose pages may open WebSockets, repeatable (https://chat.example.org); "
+                 "others get 403; unset: any")
+      ->envname("SWITCHBOARD_ALLOWED_ORIGINS")
+      ->delimiter(' ')
+      ->group(abuse);
+  app.add_option("--max-connections-per-ip", limits.max_connections_per_ip,
+                 "Connections one address (IPv6: one /64) may hold; more get 429; 0 = no limit")
+      ->envname("SWITCHBOARD_MAX_CONNECTIONS_PER_IP")
+      ->capture_default_str()
+      ->group(abuse);
+  app.add_option("--ip-handshake-rate", limits.ip_handshake_rate,
+                 "New connections/s one address may open (burst: twice it); faster get 429; "
+                 "0 = no limit")
+      ->envname("SWITCHBOARD_IP_HANDSHAKE_RATE")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(abuse);
+  std::vector<std::string> exempt{"127.0.0.0/8", "::1"};
+  app.add_option("--per-ip-exempt", exempt,
+                 "Address range the per-address limits skip, repeatable; 'none' empties the list")
+      ->envname("SWITCHBOARD_PER_IP_EXEMPT")
+      ->delimiter(' ')
+      ->capture_default_str()
+      ->group(abuse);
+  std::vector<std::string> proxies;
+  app.add_option("--trust-proxy", proxies,
+                 "Reverse proxy (address range) whose X-Forwarded-For/Forwarded names the "
+                 "client, repeatable")
+      ->envname("SWITCHBOARD_TRUST_PROXY")
+      ->delimiter(' ')
+      ->group(abuse);
+
   auto* lim = "Limits";
   app.add_option("--max-message-size", limits.max_message_size,
                  "Largest WebSocket message in bytes; larger ones get message-too-large")
@@ -260,6 +294,29 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     config.ice_servers.push_back(std::move(*server));
   }
   auth.jwt_leeway = std::chrono::seconds(jwt_leeway);
+  const auto parse_ranges = [&](const std::vector<std::string>& texts, const char* flag,
+                                std::vector<Cidr>& into) {
+    for (const auto& text : texts) {
+      if (text == "none") continue;
+      auto range = Cidr::parse(text);
+      if (!range) {
+        std::fprintf(stderr, "%s %s: expected an address or ADDRESS/BITS\n", flag, text.c_str());
+        return false;
+      }
+      into.push_back(*range);
+    }
+    return true;
+  };
+  if (std::find(exempt.begin(), exempt.end(), "none") != exempt.end() && exempt.size() > 1) {
+    std::fprintf(stderr, "--per-ip-exempt none empties the list; give it alone\n");
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (!parse_ranges(exempt, "--per-ip-exempt", config.per_ip_exempt) ||
+      !parse_ranges(proxies, "--trust-proxy", config.trusted_proxies)) {
+    exit_code = 2;
+    return std::nullopt;
+  }
   auth.webhook_timeout = std::chrono::milliseconds(webhook_timeout);
   turn.ttl = std::chrono::seconds(turn_ttl);
   if ((auth.mode == AuthMode::webhook) != !auth.webhook_url.empty()) {

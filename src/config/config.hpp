@@ -4,6 +4,7 @@
 // The CLI (src/app/cli.cpp) exposes each field as a flag and an environment variable.
 
 #include "config/rate_limit.hpp"
+#include "util/cidr.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -36,6 +37,13 @@ struct Limits {
   // Derived at start, not a flag: connections accepted at all (max_connections plus those
   // accepted only to be told 503, or to be answered /healthz).
   std::size_t accept_limit = 0;
+  // Connections one client address holds at once (an IPv6 address counts by its /64); past
+  // it, 429. One person has a few tabs and devices; a NAT of an office or a campus more,
+  // hence 64 and not 8. 0: no limit.
+  std::size_t max_connections_per_ip = 64;
+  // New connections per second one address may open (a bucket with a burst of twice this);
+  // past it, 429 with Retry-After: 1. A reconnecting client needs one. 0: no limit.
+  double ip_handshake_rate = 20;
   // Registered users in one room.
   std::size_t max_room_users = 50000;
   // Messages per second a connection may send, with a burst allowance. Past it the server
@@ -70,6 +78,7 @@ struct Limits {
   RateLimit message_rate() const { return {max_msg_rate, msg_burst}; }
   RateLimit byte_rate() const { return {max_byte_rate, byte_burst}; }
   RateLimit broadcast_rate() const { return {max_broadcast_rate, broadcast_burst}; }
+  RateLimit ip_handshakes() const { return {ip_handshake_rate, 2 * ip_handshake_rate}; }
 
   std::size_t frame_discard_limit() const {
     return max_frame_discard != 0 ? max_frame_discard : 16 * max_message_size;
@@ -142,6 +151,13 @@ struct Config {
   std::vector<IceServer> ice_servers;
   TlsConfig tls;
   AuthConfig auth;
+  // Exact origins ("https://chat.example.org") whose pages may open WebSockets; empty: any.
+  std::vector<std::string> allowed_origins;
+  // Addresses not counted by the per-address limits: where tests, benchmarks and a local
+  // reverse proxy connect from.
+  std::vector<Cidr> per_ip_exempt;
+  // Proxies whose X-Forwarded-For / Forwarded name the client; empty: trust none.
+  std::vector<Cidr> trusted_proxies;
   TurnConfig turn;
   Limits limits;
 };

@@ -2,6 +2,7 @@
 
 #include "auth/request_token.hpp"
 #include "auth/token_claims.hpp"
+#include "http/forwarded.hpp"
 #include "http/https_redirect.hpp"
 #include "http/request_checks.hpp"
 #include "http/responses.hpp"
@@ -50,12 +51,6 @@ std::string endpoint_string(const net::ip::tcp::socket& socket) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
-std::string address_string(const net::ip::tcp::socket& socket) {
-  beast::error_code ec;
-  const auto endpoint = socket.remote_endpoint(ec);
-  return ec ? std::string() : endpoint.address().to_string();
-}
-
 bool is_health_check(const bhttp::request<bhttp::string_body>& request) {
   return split_target(request.target()).path == "/healthz";
 }
@@ -81,9 +76,10 @@ std::optional<std::string> room_for_target(std::string_view target) {
 
 template <class Stream>
 HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context, ConnectionSlot slot,
-                                 std::uint64_t id, bool over_capacity, beast::flat_buffer buffer)
-    : stream_(std::move(stream)), context_(context), slot_(std::move(slot)), id_(id),
-      over_capacity_(over_capacity), buffer_(std::move(buffer)) {}
+                                 IpSlot ip_slot, std::uint64_t id, TurnAway turn_away,
+                                 beast::flat_buffer buffer)
+    : stream_(std::move(stream)), context_(context), slot_(std::move(slot)),
+      ip_slot_(std::move(ip_slot)), id_(id), turn_away_(turn_away), buffer_(std::move(buffer)) {}
 
 template <class Stream> HttpSession<Stream>::~HttpSession() {
   context_.connections.untrack(id_);
@@ -127,7 +123,8 @@ template <class Stream> void HttpSession<Stream>::detect_tls() {
         if constexpr (!is_tls) {
           std::make_shared<HttpSession<TlsStream>>(
               TlsStream(std::move(self->stream_), *self->context_.tls->current()), self->context_,
-              std::move(self->slot_), self->id_, self->over_capacity_, std::move(self->buffer_))
+              std::move(self->slot_), std::move(self->ip_slot_), self->id_, self->turn_away_,
+              std::move(self->buffer_))
               ->run();
         }
       });
@@ -201,14 +198,7 @@ void HttpSession<Stream>::refuse(bhttp::status status, std::string_view reason) 
 template <class Stream> void HttpSession<Stream>::on_request() {
   auto request = parser_->release();
 
-  if (over_capacity_) request.keep_alive(false);
-  // At capacity the server still says how it is: /healthz is answered like any other time.
-  if (over_capacity_ && !is_health_check(request)) {
-    log::warn("connection-refused", {{"conn", id_}, {"reason", "max-connections"}});
-    return send(http::make_error_response(request, bhttp::status::service_unavailable,
-                                          "Server is at its connection limit\n",
-                                          {{bhttp::field::retry_after, retry_after_seconds}}));
-  }
+  if (auto answer = turn_away_answer(request)) return send(std::move(*answer));
   if (redirect_to_https_) {
     request.keep_alive(false);
     const auto url = http::https_url(request[bhttp::field::host], request.target());
@@ -223,6 +213,43 @@ template <class Stream> void HttpSession<Stream>::on_request() {
   }
   if (beast::websocket::is_upgrade(request)) return upgrade(std::move(request));
   send(respond(request));
+}
+
+template <class Stream>
+std::optional<bhttp::message_generator> HttpSession<Stream>::turn_away_answer(Request& request) {
+  if (turn_away_ == TurnAway::none) return std::nullopt;
+  request.keep_alive(false);
+  switch (turn_away_) {
+  case TurnAway::over_capacity:
+    // At capacity the server still says how it is: /healthz is answered like any other time.
+    if (is_health_check(request)) return std::nullopt;
+    log::warn("connection-refused", {{"conn", id_}, {"reason", "max-connections"}});
+    return http::make_error_response(request, bhttp::status::service_unavailable,
+                                     "Server is at its connection limit\n",
+                                     {{bhttp::field::retry_after, retry_after_seconds}});
+  case TurnAway::too_many_from_address:
+    return http::make_json_error(request, bhttp::status::too_many_requests, "too-many-connections",
+                                 "Your address holds as many connections as it may.",
+                                 {{bhttp::field::retry_after, retry_after_seconds}});
+  case TurnAway::too_fast_from_address:
+    return http::make_json_error(request, bhttp::status::too_many_requests, "too-many-handshakes",
+                                 "Your address opens connections too fast; slow down.",
+                                 {{bhttp::field::retry_after, "1"}});
+  case TurnAway::none:
+    break;
+  }
+  return std::nullopt;
+}
+
+template <class Stream> net::ip::address HttpSession<Stream>::peer_address() {
+  beast::error_code ec;
+  const auto peer = tcp().socket().remote_endpoint(ec);
+  return ec ? net::ip::address() : peer.address();
+}
+
+template <class Stream>
+net::ip::address HttpSession<Stream>::client_address(const Request& request) {
+  return http::client_address(peer_address(), request, context_.config.trusted_proxies);
 }
 
 template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
@@ -248,12 +275,45 @@ template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
                      : http::make_error_response(request, bhttp::status::not_found,
                                                  "No WebSocket endpoint here\n"));
   }
+  // Cross-site WebSocket hijacking: a page elsewhere opening a socket with the user's
+  // cookies or a token it found. Browsers always send Origin; other clients may omit it.
+  const auto& origins = context_.config.allowed_origins;
+  if (const auto origin = request[bhttp::field::origin];
+      !origins.empty() && !origin.empty() &&
+      std::find(origins.begin(), origins.end(), origin) == origins.end()) {
+    request.keep_alive(false);
+    log::info("origin-refused", {{"conn", id_}, {"origin", std::string_view(origin)}});
+    return send(http::make_json_error(request, bhttp::status::forbidden, "origin-not-allowed",
+                                      "This server does not accept WebSockets from that page's "
+                                      "origin."));
+  }
+  const auto client = client_address(request);
+  // Behind a trusted proxy every upgrade is counted against the address the proxy forwards
+  // (one proxy connection may carry many clients' requests).
+  if (!ip_slot_ && http::is_trusted_proxy(peer_address(), context_.config.trusted_proxies)) {
+    auto counted = context_.per_ip.admit(client, std::chrono::steady_clock::now());
+    if (counted.verdict != PerIpLimits::Verdict::admitted) {
+      const bool too_fast = counted.verdict == PerIpLimits::Verdict::too_fast;
+      log::info("connection-refused",
+                {{"conn", id_},
+                 {"remote", client.to_string()},
+                 {"reason", too_fast ? "ip-handshake-rate" : "max-connections-per-ip"}});
+      request.keep_alive(false);
+      return send(http::make_json_error(
+          request, bhttp::status::too_many_requests,
+          too_fast ? "too-many-handshakes" : "too-many-connections",
+          too_fast ? "Your address opens connections too fast; slow down."
+                   : "Your address holds as many connections as it may.",
+          {{bhttp::field::retry_after, too_fast ? "1" : retry_after_seconds}}));
+    }
+    ip_slot_ = std::move(counted.slot);
+  }
   if (context_.authenticator == nullptr)
     return accept_websocket(std::move(request), auth::Admission{*room, {}, {}});
 
   auth::AdmissionRequest asked{
       *room, query_param(split_target(request.target()).query, "name").value_or(std::string()),
-      auth::token_from_request(request), address_string(tcp().socket())};
+      auth::token_from_request(request), client.to_string()};
   // Held by the callback, which may run on another thread (a webhook's answer).
   auto held = std::make_shared<Request>(std::move(request));
   context_.authenticator->admit(std::move(asked), [self = this->shared_from_this(),
@@ -300,17 +360,22 @@ void HttpSession<Stream>::on_admission(Request request, auth::AdmissionResult re
 
 template <class Stream>
 void HttpSession<Stream>::accept_websocket(Request request, auth::Admission admission) {
+  // Behind a trusted proxy, the address it forwards; the port is the proxy's.
   auto remote = endpoint_string(tcp().socket());
+  if (const auto client = client_address(request); client != peer_address())
+    remote = client.to_string() + " via " + remote;
   if constexpr (is_tls) {
     // The WebSocket keeps its own time limits; the stream's would cut it after the handshake
     // timeout.
     tcp().expires_never();
-    std::make_shared<WsSession<TlsStream>>(std::move(stream_), context_, std::move(slot_), id_,
-                                           std::move(admission), std::move(remote))
+    std::make_shared<WsSession<TlsStream>>(std::move(stream_), context_, std::move(slot_),
+                                           std::move(ip_slot_), id_, std::move(admission),
+                                           std::move(remote))
         ->start(std::move(request));
   } else {
-    std::make_shared<PlainWsSession>(stream_.release_socket(), context_, std::move(slot_), id_,
-                                     std::move(admission), std::move(remote))
+    std::make_shared<PlainWsSession>(stream_.release_socket(), context_, std::move(slot_),
+                                     std::move(ip_slot_), id_, std::move(admission),
+                                     std::move(remote))
         ->start(std::move(request));
   }
 }

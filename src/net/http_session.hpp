@@ -9,6 +9,7 @@
 
 #include "auth/authenticator.hpp"
 #include "net/connection_tracker.hpp"
+#include "net/per_ip_limits.hpp"
 #include "net/server_context.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
@@ -21,17 +22,27 @@
 
 namespace switchboard {
 
+// Why the listener let a connection in only to answer it with a refusal (and close).
+enum class TurnAway : std::uint8_t {
+  none,
+  // --max-connections was reached: 503 to everything but /healthz.
+  over_capacity,
+  // Its address holds --max-connections-per-ip / opens faster than --ip-handshake-rate: 429.
+  too_many_from_address,
+  too_fast_from_address,
+};
+
 template <class Stream>
 class HttpSession final : public Closable,
                           public std::enable_shared_from_this<HttpSession<Stream>> {
 public:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  // over_capacity: --max-connections was reached; every request but /healthz gets 503, and
-  // the connection is closed after one answer. `buffer`: bytes already read (the TLS
-  // detection's).
-  HttpSession(Stream&& stream, ServerContext& context, ConnectionSlot slot, std::uint64_t id,
-              bool over_capacity, boost::beast::flat_buffer buffer = {});
+  // `ip_slot`: the connection counted against its address (empty when exempt, or when the
+  // peer is a trusted proxy: then each upgrade is counted against the address it forwards).
+  // `buffer`: bytes already read (the TLS detection's).
+  HttpSession(Stream&& stream, ServerContext& context, ConnectionSlot slot, IpSlot ip_slot,
+              std::uint64_t id, TurnAway turn_away, boost::beast::flat_buffer buffer = {});
   ~HttpSession() override;
 
   void run();
@@ -56,6 +67,12 @@ private:
   // The authenticator's answer (on this session's strand).
   void on_admission(Request request, auth::AdmissionResult result);
   void accept_websocket(Request request, auth::Admission admission);
+  // The turned-away answer for this connection's request, if it is one.
+  std::optional<boost::beast::http::message_generator> turn_away_answer(Request& request);
+  // The client's address: the TCP peer's, or the one a trusted proxy forwards.
+  boost::asio::ip::address client_address(const Request& request);
+  // The TCP peer's address (unspecified if the socket is gone).
+  boost::asio::ip::address peer_address();
   boost::beast::http::message_generator respond(const Request& request);
   void send(boost::beast::http::message_generator response);
   // The last answer is written: stop sending, read and drop what the client still sends for a
@@ -66,8 +83,9 @@ private:
   Stream stream_;
   ServerContext& context_;
   ConnectionSlot slot_;
+  IpSlot ip_slot_;
   const std::uint64_t id_;
-  const bool over_capacity_;
+  const TurnAway turn_away_;
   bool stopping_ = false;
   // Plain HTTP on a TLS port: every request is answered with a redirect to https://.
   bool redirect_to_https_ = false;

@@ -1,5 +1,6 @@
 #include "net/listener.hpp"
 
+#include "http/forwarded.hpp"
 #include "log/log.hpp"
 #include "net/http_session.hpp"
 
@@ -61,16 +62,51 @@ void Listener::accept() {
           self->failed_accepts_ = 0;
           self->retry_delay_ = first_retry;
         }
-        socket.set_option(tcp::no_delay(true), ec);
-        auto& connections = self->context_.connections;
-        const bool over_capacity =
-            connections.count() >= self->context_.config.limits.max_connections;
-        std::make_shared<PlainHttpSession>(beast::tcp_stream(std::move(socket)), self->context_,
-                                           ConnectionSlot(connections), connections.next_id(),
-                                           over_capacity)
-            ->run();
+        self->on_accept(std::move(socket));
         self->accept();
       });
+}
+
+void Listener::on_accept(tcp::socket socket) {
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  auto& connections = context_.connections;
+  auto turn_away = connections.count() >= context_.config.limits.max_connections
+                       ? TurnAway::over_capacity
+                       : TurnAway::none;
+  // A direct client is counted against its own address now; a trusted proxy's clients are
+  // counted per upgrade, once the forwarded address is read.
+  IpSlot ip_slot;
+  const auto peer = socket.remote_endpoint(ec);
+  if (!ec && turn_away == TurnAway::none &&
+      !http::is_trusted_proxy(peer.address(), context_.config.trusted_proxies)) {
+    auto counted = context_.per_ip.admit(peer.address(), std::chrono::steady_clock::now());
+    if (counted.verdict == PerIpLimits::Verdict::too_many_connections)
+      turn_away = TurnAway::too_many_from_address;
+    else if (counted.verdict == PerIpLimits::Verdict::too_fast)
+      turn_away = TurnAway::too_fast_from_address;
+    ip_slot = std::move(counted.slot);
+  }
+  if (turn_away == TurnAway::too_many_from_address || turn_away == TurnAway::too_fast_from_address)
+    log_address_refusal(peer.address(), turn_away);
+  std::make_shared<PlainHttpSession>(beast::tcp_stream(std::move(socket)), context_,
+                                     ConnectionSlot(connections), std::move(ip_slot),
+                                     connections.next_id(), turn_away)
+      ->run();
+}
+
+void Listener::log_address_refusal(const net::ip::address& address, TurnAway why) {
+  // A flood from one address is logged once a second, not once per connection.
+  const auto now = std::chrono::steady_clock::now();
+  ++address_refusals_;
+  if (now - last_refusal_log_ < std::chrono::seconds(1)) return;
+  last_refusal_log_ = now;
+  log::warn("connection-refused",
+            {{"remote", address.to_string()},
+             {"reason", why == TurnAway::too_fast_from_address ? "ip-handshake-rate"
+                                                               : "max-connections-per-ip"},
+             {"refused_since_last_log", address_refusals_}});
+  address_refusals_ = 0;
 }
 
 void Listener::on_accept_failed(const boost::system::error_code& ec) {

@@ -1,6 +1,7 @@
 #pragma once
 // Accepts TCP connections and gives each its own strand and HttpSession.
 
+#include "net/http_session.hpp"
 #include "net/server_context.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -27,6 +28,9 @@ private:
   void accept();
   void on_accept_failed(const boost::system::error_code& ec);
   void retry_after(std::chrono::steady_clock::duration delay);
+  // Counts the connection against its address and gives it an HttpSession.
+  void on_accept(boost::asio::ip::tcp::socket socket);
+  void log_address_refusal(const boost::asio::ip::address& address, TurnAway why);
 
   boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
@@ -37,6 +41,10 @@ private:
   // accept() failures in a row, and the wait before the next try (doubles up to a second).
   std::size_t failed_accepts_ = 0;
   std::chrono::steady_clock::duration retry_delay_ = std::chrono::milliseconds(50);
+  // Connections turned away by the per-address limits since the last log line. Only the
+  // acceptor's strand touches them.
+  std::size_t address_refusals_ = 0;
+  std::chrono::steady_clock::time_point last_refusal_log_{};
 };
 
 } // namespace switchboard

@@ -44,6 +44,7 @@ private:
   boost::asio::io_context ioc_;
   // Null with --auth none. After ioc_: a webhook's calls run on it.
   std::unique_ptr<auth::Authenticator> authenticator_;
+  PerIpLimits per_ip_;
   ConnectionTracker connections_;
   LocalRouter router_;
   ServerContext context_;

@@ -4,6 +4,7 @@
 
 #include "config/config.hpp"
 #include "net/connection_tracker.hpp"
+#include "net/per_ip_limits.hpp"
 #include "routing/peer.hpp"
 #include "routing/router.hpp"
 
@@ -27,6 +28,8 @@ struct ServerContext {
   std::chrono::steady_clock::time_point started;
   // The "config" message, serialized once: every client gets the same one.
   SharedText config_message;
+  // Per client address: connections held, handshakes per second.
+  PerIpLimits& per_ip;
   // The certificate new TLS handshakes use; null when TLS is off.
   TlsContextStore* tls = nullptr;
   // Decides every upgrade; null with --auth none (everyone is let in).

@@ -57,9 +57,10 @@ void close_now(beast::tcp_stream& stream) {
 
 template <class NextLayer>
 WsSession<NextLayer>::WsSession(NextLayer&& stream, ServerContext& context, ConnectionSlot slot,
-                                std::uint64_t id, auth::Admission admission, std::string remote)
+                                IpSlot ip_slot, std::uint64_t id, auth::Admission admission,
+                                std::string remote)
     : ClientSession(context, id, std::move(admission), std::move(remote)), ws_(std::move(stream)),
-      slot_(std::move(slot)),
+      slot_(std::move(slot)), ip_slot_(std::move(ip_slot)),
       queue_(context.config.limits.max_queue_bytes, context.config.limits.max_queue_messages),
       opened_at_(std::chrono::steady_clock::now()) {}
 

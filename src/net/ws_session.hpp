@@ -6,6 +6,7 @@
 // through deliver(), shutdown() and abort(), which post to that strand.
 
 #include "net/connection_tracker.hpp"
+#include "net/per_ip_limits.hpp"
 #include "net/send_queue.hpp"
 #include "net/serial_write_stream.hpp"
 #include "net/server_context.hpp"
@@ -28,8 +29,8 @@ template <class NextLayer> class WsSession final : public ClientSession, public 
 public:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  WsSession(NextLayer&& stream, ServerContext& context, ConnectionSlot slot, std::uint64_t id,
-            auth::Admission admission, std::string remote);
+  WsSession(NextLayer&& stream, ServerContext& context, ConnectionSlot slot, IpSlot ip_slot,
+            std::uint64_t id, auth::Admission admission, std::string remote);
   ~WsSession() override;
 
   // Completes the upgrade `request` asked for, then runs until the connection ends.
@@ -80,6 +81,7 @@ private:
   // itself and tcp_stream's timers would only cost memory on every connection.
   boost::beast::websocket::stream<SerialWriteStream<NextLayer>> ws_;
   ConnectionSlot slot_;
+  IpSlot ip_slot_;
 
   SendQueue queue_;
   bool writing_ = false;
