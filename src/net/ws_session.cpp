@@ -41,6 +41,7 @@ constexpr auto overflow_close_grace = std::chrono::seconds(2);
 constexpr std::size_t first_read_budget = 512;
 // Messages per gathered write: 2 pieces each (header, payload), within Linux's IOV_MAX (1024).
 constexpr std::size_t max_batch_messages = 256;
+static_assert(max_batch_messages <= UINT16_MAX, "in_flight_ counts them in 16 bits");
 // Frame headers kept for the next write once the queue is empty.
 constexpr std::size_t idle_frame_headers = 4;
 
@@ -217,7 +218,7 @@ template <class NextLayer> void WsSession<NextLayer>::end_reading(beast::error_c
   // Reading is over (the close handshake finished, the peer went away, a protocol error): so
   // is the connection. Nothing more will be written either, and the close timer has nothing
   // left to wait for.
-  if (close_timer_) close_timer_->cancel();
+  if (closing_state_) closing_state_->timer.cancel();
   close_socket();
 }
 
@@ -301,7 +302,7 @@ template <class NextLayer> void WsSession<NextLayer>::schedule_write() {
 template <class NextLayer> void WsSession<NextLayer>::write_next() {
   // Everything queued goes out in one gathered write (the kernel caps one at IOV_MAX pieces;
   // Asio loops past that).
-  in_flight_ = std::min(queue_.size(), max_batch_messages);
+  in_flight_ = static_cast<std::uint16_t>(std::min(queue_.size(), max_batch_messages));
   frame_headers_.resize(in_flight_);
   typename SerialWriteStream<NextLayer>::Buffers buffers;
   buffers.reserve(2 * in_flight_);
@@ -349,9 +350,9 @@ void WsSession<NextLayer>::close(websocket::close_code code, std::string_view re
   queue_.truncate(in_flight_);
   if (throttle_timer_) throttle_timer_->cancel();
   if (deadline_timer_) deadline_timer_->cancel();
-  close_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
-  close_timer_->expires_after(grace);
-  close_timer_->async_wait([self = self()](beast::error_code ec) {
+  closing_state_ = std::make_unique<Closing>(ws_.get_executor());
+  closing_state_->timer.expires_after(grace);
+  closing_state_->timer.async_wait([self = self()](beast::error_code ec) {
     if (!ec) self->close_socket();
   });
   // Our own close frame, not Beast's async_close: that one holds Beast's write lock while it
@@ -361,10 +362,9 @@ void WsSession<NextLayer>::close(websocket::close_code code, std::string_view re
   // loop goes on instead (drain()) and sees the peer's answer as Beast's read reports it;
   // the write layer drops Beast's echo of it (the first close frame is the last frame).
   // Made now, not kept in every session: a connection closes once.
-  close_frame_ = std::make_unique<CloseFrame>();
-  const auto frame_size =
-      write_close_frame(*close_frame_, static_cast<std::uint16_t>(code), reason);
-  ws_.next_layer().async_write_all({net::buffer(close_frame_->data(), frame_size)},
+  auto& frame = closing_state_->frame;
+  const auto frame_size = write_close_frame(frame, static_cast<std::uint16_t>(code), reason);
+  ws_.next_layer().async_write_all({net::buffer(frame.data(), frame_size)},
                                    [self = self()](beast::error_code ec, std::size_t) {
                                      if (ec) self->close_socket();
                                    });

@@ -84,29 +84,36 @@ private:
   IpSlot ip_slot_;
 
   SendQueue queue_;
+  // Small fields side by side: every byte here is paid 100,000 times.
+  // How many messages at the front of queue_ the write in progress carries (at most
+  // max_batch_messages); their frame headers are kept alive in frame_headers_ until it
+  // completes.
+  std::uint16_t in_flight_ = 0;
   bool writing_ = false;
-  // How many messages at the front of queue_ the write in progress carries, and their frame
-  // headers (kept alive until it completes).
-  std::size_t in_flight_ = 0;
-  std::vector<FrameHeader> frame_headers_;
   // The WebSocket handshake has completed.
   bool open_ = false;
   bool closing_ = false;
   // end_reading() has run: the connection is over, whatever is still being written.
   bool read_ended_ = false;
-  // The message being read: its bytes (when under the size limit), whether it is over the
-  // limit (and being discarded), and how many bytes it had so far.
-  boost::beast::flat_buffer read_buffer_;
+  // The message being read is over the size limit and being discarded.
   bool oversize_ = false;
+  std::vector<FrameHeader> frame_headers_;
+  // The message being read: its bytes (when under the size limit) and how many it had so far.
+  boost::beast::flat_buffer read_buffer_;
   std::size_t message_bytes_ = 0;
 
-  // Made when first needed (120 bytes each): most connections are never throttled, and
-  // closing happens once.
+  // Closing: the grace timer and our close frame (kept alive until written).
+  struct Closing {
+    explicit Closing(const boost::asio::any_io_executor& executor) : timer(executor) {}
+    boost::asio::steady_timer timer;
+    CloseFrame frame;
+  };
+  // Made when first needed (a timer is 120 bytes): most connections are never throttled,
+  // run without --auth or TURN, and close once.
   std::unique_ptr<boost::asio::steady_timer> throttle_timer_;
-  std::unique_ptr<boost::asio::steady_timer> close_timer_;
-  // For ClientSession's timed work (token expiry, TURN renewal); only with --auth or TURN.
+  std::unique_ptr<Closing> closing_state_;
+  // For ClientSession's timed work (token expiry, TURN renewal).
   std::unique_ptr<boost::asio::steady_timer> deadline_timer_;
-  std::unique_ptr<CloseFrame> close_frame_;
   const std::chrono::steady_clock::time_point opened_at_;
 };
 

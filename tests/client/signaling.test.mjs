@@ -6,6 +6,7 @@ import {
   backoffDelay,
   signalingUrl,
   nameProblem,
+  tokenSubject,
 } from '../../web/js/signaling.js';
 import { FakeWebSocket, FakeTimers } from './fakes.mjs';
 
@@ -44,6 +45,52 @@ test('url: same origin, ws or wss by page scheme, room from the page URL', () =>
     signalingUrl({ protocol: 'https:', host: 'sb.example', search: '' }),
     'wss://sb.example/',
   );
+});
+
+test('url: a login token from the page (or a renewed one) rides on the WebSocket URL', () => {
+  const page = { protocol: 'https:', host: 'sb.example', search: '?room=lobby&token=a.b%2Bc' };
+  assert.equal(signalingUrl(page), 'wss://sb.example/?room=lobby&token=a.b%2Bc');
+  assert.equal(signalingUrl(page, { token: 'new.tok' }), 'wss://sb.example/?room=lobby&token=new.tok');
+  assert.equal(
+    signalingUrl({ protocol: 'http:', host: 'h', search: '?token=t' }),
+    'ws://h/?token=t',
+  );
+});
+
+test("tokenSubject reads a JWT's sub (unverified: only to fill in the form)", () => {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  assert.equal(tokenSubject(`${part({ alg: 'HS256' })}.${part({ sub: 'Zoë' })}.sig`), 'Zoë');
+  assert.equal(tokenSubject(`${part({ alg: 'HS256' })}.${part({ room: '*' })}.sig`), null);
+  assert.equal(tokenSubject('garbage'), null);
+});
+
+test('token-expiring is announced; renewToken sends the token now and reconnects with it', () => {
+  const sig = make();
+  const expiring = [];
+  sig.on('token-expiring', (e) => expiring.push(e));
+  sig.connect('ana');
+  const ws = register(sig);
+  ws.serverSend({ type: 'token-expiring', expires_in: 42 });
+  assert.deepEqual(expiring, [{ expiresIn: 42 }]);
+  assert.equal(sig.renewToken('fresh', 'ws://127.0.0.1:8080/?room=lobby&token=fresh'), true);
+  assert.deepEqual(ws.sent.at(-1), { type: 'token', token: 'fresh' });
+  ws.serverClose(1006);
+  timers.advance(10_000);
+  assert.equal(FakeWebSocket.last().url, 'ws://127.0.0.1:8080/?room=lobby&token=fresh');
+});
+
+test('name-not-allowed and name-in-use (a token grants one name) fail the login', () => {
+  for (const code of ['name-not-allowed', 'name-in-use']) {
+    const sig = make();
+    const failures = [];
+    sig.on('register-failed', (e) => failures.push(e.code));
+    sig.connect('bob');
+    const ws = FakeWebSocket.last();
+    ws.serverOpen();
+    ws.serverSend({ type: 'id', id: 1 });
+    ws.serverSend({ type: 'error', code, request: 'username' });
+    assert.deepEqual(failures, [code]);
+  }
 });
 
 test('backoff doubles from the base, is capped, and jitters by ±25%', () => {

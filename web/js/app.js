@@ -2,7 +2,13 @@
 // (negotiation.js), the call (call.js) and the UI (ui.js) never import each other; here the
 // server's messages are routed to the call and the UI, and the UI's actions to the call and
 // the server.
-import { Signaling, SignalingState, signalingUrl, nameProblem } from './signaling.js';
+import {
+  Signaling,
+  SignalingState,
+  signalingUrl,
+  nameProblem,
+  tokenSubject,
+} from './signaling.js';
 import { Negotiator } from './negotiation.js';
 import { Call } from './call.js';
 import { createUi } from './ui.js';
@@ -12,11 +18,18 @@ const room = params.get('room') ?? '';
 // ?ring=<seconds> shortens the 30 s ring time (tests of the timeout use it).
 const ringSeconds = Number(params.get('ring'));
 const NAME_KEY = 'switchboard.name';
+// ?relay=1: media only through the TURN servers of the config message (for testing TURN).
+const relayOnly = params.get('relay') === '1';
+// ?token=<JWT> logs in to a server run with --auth jwt; ?token-url=<same-origin path> is where
+// a fresh one is fetched when the server says the current one is expiring.
+const token = params.get('token');
+const tokenUrl = params.get('token-url');
 
 const signaling = new Signaling({ url: signalingUrl(location) });
 const call = new Call({
   sendToServer: (msg) => signaling.send(msg),
-  createPeerConnection: (config) => new RTCPeerConnection(config),
+  createPeerConnection: (config) =>
+    new RTCPeerConnection(relayOnly ? { ...config, iceTransportPolicy: 'relay' } : config),
   createNegotiator: (options) => new Negotiator(options),
   mediaDevices: navigator.mediaDevices,
   ringTimeoutMs: ringSeconds > 0 ? ringSeconds * 1000 : 30_000,
@@ -99,6 +112,20 @@ signaling.on('register-failed', (error) => {
 });
 
 signaling.on('config', (iceServers) => call.setIceServers(iceServers));
+signaling.on('token-expiring', async ({ expiresIn }) => {
+  if (!tokenUrl) {
+    system(`Your login expires in ${expiresIn} s: open the page again with a fresh token.`);
+    return;
+  }
+  try {
+    const response = await fetch(tokenUrl, { credentials: 'same-origin' });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const fresh = (await response.text()).trim();
+    signaling.renewToken(fresh, signalingUrl(location, { token: fresh }));
+  } catch (error) {
+    system(`Your login expires in ${expiresIn} s and could not be renewed (${error.message}).`);
+  }
+});
 signaling.on('dropped', () => system('A message could not be sent: the connection is closed.'));
 
 const CALL_TYPES = new Set(['video-offer', 'video-answer', 'new-ice-candidate', 'hang-up', 'chat']);
@@ -141,7 +168,9 @@ window.addEventListener('pagehide', () => call.hangup());
 
 ui.setRoom(room);
 try {
-  ui.lobby.prefill(params.get('name') ?? localStorage.getItem(NAME_KEY));
+  // With a token the server grants its `sub` and no other name.
+  const granted = token ? tokenSubject(token) : null;
+  ui.lobby.prefill(granted ?? params.get('name') ?? localStorage.getItem(NAME_KEY));
 } catch {
   // no storage: nothing to prefill
 }

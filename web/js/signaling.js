@@ -25,6 +25,9 @@ const REGISTRATION_ERRORS = new Set([
   'name-confusable',
   'room-full',
   'already-registered',
+  // With a login token the server grants one name: another is refused, as is a taken one.
+  'name-not-allowed',
+  'name-in-use',
 ]);
 
 /** Delay before reconnect attempt `attempt` (0-based): base·2^attempt, capped, with ±25% jitter
@@ -34,11 +37,30 @@ export function backoffDelay(attempt, { baseMs = 500, capMs = 8000, random = Mat
   return Math.min(capMs, Math.round(exponential * (0.75 + random() * 0.5)));
 }
 
-/** The WebSocket URL for a page: same origin, and the page's `?room=` if it has one. */
-export function signalingUrl(location) {
+/** The WebSocket URL for a page: same origin, the page's `?room=` if it has one, and a login
+ *  token (the page's `?token=`, or `token` given: a renewed one) for a server run with --auth. */
+export function signalingUrl(location, { token } = {}) {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const room = new URLSearchParams(location.search).get('room');
-  return `${scheme}//${location.host}/${room ? `?room=${encodeURIComponent(room)}` : ''}`;
+  const page = new URLSearchParams(location.search);
+  const query = [];
+  const room = page.get('room');
+  if (room) query.push(`room=${encodeURIComponent(room)}`);
+  const login = token ?? page.get('token');
+  if (login) query.push(`token=${encodeURIComponent(login)}`);
+  return `${scheme}//${location.host}/${query.length ? `?${query.join('&')}` : ''}`;
+}
+
+/** The `sub` (the name the server will grant) of a JWT, read without checking it — the server
+ *  checks; this only fills in the login form. null when it cannot be read. */
+export function tokenSubject(token) {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes));
+    return typeof claims.sub === 'string' ? claims.sub : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Checks a name against the server's rules (docs/protocol.md "Names") so the user hears about
@@ -105,6 +127,15 @@ export class Signaling extends Emitter {
   /** True once we were registered at least once: a later loss is a "reconnect", not a login. */
   get everRegistered() {
     return this.#everRegistered;
+  }
+
+  /** A fresh login token (after `token-expiring`): sent on the open connection at once, and
+   *  `url` (which carries it) is used for every reconnect from now on. */
+  renewToken(token, url) {
+    this.#url = url;
+    const open = this.state === SignalingState.OPEN || this.state === SignalingState.REGISTERED;
+    if (open) this.#sendNow({ type: 'token', token });
+    return open;
   }
 
   /** Connects (if needed) and registers `name`. Also the retry after a refused name. */
@@ -221,6 +252,9 @@ export class Signaling extends Emitter {
         if (this.state === SignalingState.OPEN && this.users.includes(this.#wantedName)) {
           this.#registered(this.#wantedName, null);
         }
+        break;
+      case 'token-expiring':
+        this.emit('token-expiring', { expiresIn: Number(msg.expires_in) });
         break;
       case 'error':
         if (this.state === SignalingState.OPEN && REGISTRATION_ERRORS.has(msg.code)) {
