@@ -67,6 +67,11 @@ void Client::on_connected(const boost::system::error_code& ec) {
   state_ = State::upgrading;
   upgrade_ = std::make_unique<Upgrade>();
   upgrade_->parser.eager(false);
+  if (context_.tls) {
+    tls_ = std::make_unique<TlsPipe>(context_.tls.get());
+    if (!tls_->start(tls_out_)) return fail(ErrorKind::handshake, tls_->error());
+  }
+  // Over TLS the request waits in the pipe until the handshake is done.
   out_.append(
       upgrade_request(context_.host_header, spec_.path, extra_upgrade_headers(context_.protocol)));
   flush();
@@ -115,6 +120,21 @@ void Client::on_read(const boost::system::error_code& ec, std::size_t n) {
   if (state_ == State::ended) return;
   if (ec) return on_read_error(ec);
 
+  const char* fresh = inbox_.data();
+  bool more = n == inbox_.size(); // a full inbox: the socket may hold more
+  if (tls_) {
+    auto& plain = context_.tls_plain;
+    plain.clear();
+    if (!tls_->read(inbox_.data(), n, plain, tls_out_))
+      return fail(ErrorKind::protocol, tls_->error());
+    if (!tls_out_.empty()) flush();
+    if (state_ == State::ended) return;
+    fresh = plain.data();
+    n = plain.size();
+    // Further reads go through the pipe as well: one read per wake-up is enough.
+    more = false;
+  }
+
   // Work in the worker's scratch buffer: the unfinished tail from last time, then the new bytes.
   auto& buffer = context_.scratch;
   std::size_t have = partial_.size();
@@ -122,10 +142,9 @@ void Client::on_read(const boost::system::error_code& ec, std::size_t n) {
   if (have != 0) std::memcpy(buffer.data(), partial_.data(), have);
   partial_.clear();
   release_if_large(partial_);
-  std::memcpy(buffer.data() + have, inbox_.data(), n);
+  if (n != 0) std::memcpy(buffer.data() + have, fresh, n);
   have += n;
 
-  bool more = n == inbox_.size(); // a full inbox: the socket may hold more
   boost::system::error_code read_ec;
   for (int round = 0;; ++round) {
     need_ = 0;
@@ -345,24 +364,30 @@ void Client::queue_flush() {
 }
 
 void Client::flush() {
-  if (write_in_flight_ || out_.empty() || state_ == State::ended || state_ == State::connecting ||
-      state_ == State::idle)
-    return;
+  if (state_ == State::ended || state_ == State::connecting || state_ == State::idle) return;
+  // Over TLS, what is queued becomes records first (all of it in as few as fit 16 KiB each).
+  if (tls_ && !out_.empty()) {
+    if (!tls_->write(out_, tls_out_)) return fail(ErrorKind::protocol, tls_->error());
+    out_.clear();
+    release_if_large(out_);
+  }
+  std::string& wire = tls_ ? tls_out_ : out_;
+  if (write_in_flight_ || wire.empty()) return;
   // Try the kernel at once; only what it does not take waits for an asynchronous write.
   boost::system::error_code ec;
-  std::size_t written = socket_.write_some(net::buffer(out_), ec);
+  std::size_t written = socket_.write_some(net::buffer(wire), ec);
   if (ec == net::error::would_block || ec == net::error::try_again) {
     written = 0;
     ec = {};
   }
   if (ec) return fail(ErrorKind::closed, "write: " + ec.message());
-  if (written == out_.size()) {
-    out_.clear();
-    release_if_large(out_);
+  if (written == wire.size()) {
+    wire.clear();
+    release_if_large(wire);
     return;
   }
-  out_.erase(0, written);
-  std::swap(out_, writing_);
+  wire.erase(0, written);
+  std::swap(wire, writing_);
   write_in_flight_ = true;
   net::async_write(socket_, net::buffer(writing_),
                    [this](const boost::system::error_code& e, std::size_t) {
@@ -387,6 +412,8 @@ void Client::end() {
   boost::system::error_code ignored;
   socket_.close(ignored);
   upgrade_.reset();
+  tls_.reset();
+  std::string().swap(tls_out_);
   std::string().swap(partial_);
   std::string().swap(out_);
   std::string().swap(fragments_);

@@ -11,6 +11,7 @@
 #include "bench/frame_codec.hpp"
 #include "bench/inbound_scan.hpp"
 #include "bench/plan.hpp"
+#include "bench/tls_pipe.hpp"
 #include "bench/worker_context.hpp"
 
 #include <array>
@@ -108,7 +109,10 @@ private:
   bool fragmented_ = false;
 
   std::string out_;     // frames queued for the next write
-  std::string writing_; // frames in the write in flight
+  std::string writing_; // bytes in the write in flight
+  // wss://: the TLS layer, and the records it made from out_ for the next write.
+  std::unique_ptr<TlsPipe> tls_;
+  std::string tls_out_;
   bool write_in_flight_ = false;
   bool flush_queued_ = false;
 };

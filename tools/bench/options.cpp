@@ -64,7 +64,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       "Run the server with --max-msg-rate 0, or its default 1000 msgs/s per client is measured."};
   app.get_formatter()->column_width(34);
 
-  app.add_option("--url", o.url, "ws://127.0.0.1:PORT/ (loopback addresses only)")
+  app.add_option("--url", o.url,
+                 "ws:// or wss://127.0.0.1:PORT/ (loopback addresses only; the certificate is "
+                 "not checked)")
       ->type_name("URL")
       ->required();
   const std::map<std::string, Mode> modes{{"relay", Mode::relay},
@@ -137,6 +139,10 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       ->check(CLI::Range(1u, 100000u))
       ->capture_default_str()
       ->type_name("N");
+  app.add_option("--token", o.token, "A login token every client sends (?token=)");
+  app.add_option("--jwt-secret", o.jwt_secret,
+                 "Mint an HS256 token for each client (sub: its name, room: its room), for a "
+                 "server run with --auth jwt --jwt-secret");
   app.add_option("--server-pid", o.server_pid, "Server PID: report its CPU time and RSS")
       ->check(CLI::PositiveNumber)
       ->type_name("PID");

@@ -33,6 +33,8 @@ struct Options {
   unsigned source_addrs = 0;          // 127.0.0.x source addresses; 0 = as many as ports need
   unsigned connect_concurrency = 256; // handshakes in progress at once, per process
   int server_pid = 0;                 // for the server's CPU and RSS; 0 = unknown
+  std::string token;                  // sent by every client as ?token= (--auth webhook, say)
+  std::string jwt_secret;             // mint an HS256 token per client: sub = its name
 
   // Set by a parent for the processes it starts (hidden flags).
   int child_index = -1;

@@ -1,6 +1,9 @@
 #include "bench/plan.hpp"
 
+#include "bench/login_token.hpp"
+
 #include <algorithm>
+#include <chrono>
 
 namespace switchboard::bench {
 namespace {
@@ -40,6 +43,9 @@ ProcessPlan make_plan(const Options& options, unsigned process_index, unsigned p
   const std::uint64_t last = units * (process_index + 1) / process_count;
   const std::string room_prefix = "bench-" + options.run_id + "-";
   const bool one_room = options.mode == Mode::join;
+  const long long now_unix = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
 
   for (std::uint64_t unit = first; unit < last; ++unit) {
     auto& worker = plan.workers[(unit - first) % options.threads];
@@ -58,6 +64,11 @@ ProcessPlan make_plan(const Options& options, unsigned process_index, unsigned p
       }
       spec.path =
           request_target(options.protocol, options.target.path, room, spec.name, options.run_id);
+      // Tokens are base64url and dots: nothing in them needs escaping in a query.
+      if (!options.jwt_secret.empty())
+        spec.path += "&token=" + mint_login_token(options.jwt_secret, spec.name, room, now_unix);
+      else if (!options.token.empty())
+        spec.path += "&token=" + options.token;
       if (plan.source_addrs > 1) {
         const auto host = static_cast<std::uint32_t>(1 + index % plan.source_addrs);
         spec.source = boost::asio::ip::address_v4((127u << 24) | host);

@@ -10,11 +10,10 @@ bool is_loopback(const boost::asio::ip::address& address) {
 }
 
 std::variant<TargetUrl, std::string> parse_target_url(std::string_view url) {
-  constexpr std::string_view scheme = "ws://";
-  if (url.starts_with("wss://"))
-    return "wss:// is not supported: the bench only targets this machine, over plain ws://";
-  if (!url.starts_with(scheme)) return "the URL must start with ws:// (e.g. ws://127.0.0.1:6503/)";
-  url.remove_prefix(scheme.size());
+  const bool tls = url.starts_with("wss://");
+  if (!tls && !url.starts_with("ws://"))
+    return "the URL must start with ws:// or wss:// (e.g. ws://127.0.0.1:6503/)";
+  url.remove_prefix(tls ? 6 : 5);
 
   const auto path_start = url.find_first_of("/?#");
   const std::string_view authority = url.substr(0, path_start);
@@ -35,6 +34,7 @@ std::variant<TargetUrl, std::string> parse_target_url(std::string_view url) {
   }
 
   TargetUrl target;
+  target.tls = tls;
   if (!port_text.empty()) {
     port_text.remove_prefix(1);
     unsigned value = 0;

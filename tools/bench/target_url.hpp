@@ -15,6 +15,7 @@ struct TargetUrl {
   std::uint16_t port = 80;
   std::string host_header; // as written in the URL ("127.0.0.1:6503", "[::1]:6503")
   std::string path;        // "/" or "/ws": the bench adds ?room=... itself
+  bool tls = false;        // wss://
 };
 
 // A TargetUrl, or the reason the URL is refused.

@@ -1,5 +1,7 @@
 #include "bench/worker.hpp"
 
+#include "bench/tls_pipe.hpp"
+
 #include <boost/asio/post.hpp>
 
 namespace switchboard::bench {
@@ -19,6 +21,7 @@ Worker::Worker(const Options& options, const WorkerPlan& plan, unsigned index,
       deadline_(ioc_), scenario_(make_scenario(context_, options, plan)),
       report_(std::move(report)) {
   stats_.threads = 1;
+  if (options.target.tls) context_.tls = make_client_tls_context();
 }
 
 Worker::~Worker() {

@@ -9,6 +9,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <openssl/ssl.h>
 #include <string>
 #include <vector>
 
@@ -42,6 +44,10 @@ struct WorkerContext {
   // One read buffer for every client of the worker: a client keeps only the unfinished tail
   // of what it read, so 20,000 idle connections do not hold 20,000 buffers.
   std::vector<char> scratch = std::vector<char>(256 * 1024);
+  // wss://: the client context every connection of the worker shares; null for ws://.
+  std::shared_ptr<SSL_CTX> tls = nullptr;
+  // What a TLS read decrypted, before it joins the scratch buffer.
+  std::string tls_plain = std::string();
 
   std::uint64_t ns_since_epoch(Clock::time_point t) const {
     return static_cast<std::uint64_t>(
