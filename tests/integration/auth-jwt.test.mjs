@@ -637,7 +637,7 @@ describe(
       return { exp, token: hs256(sub, room, { exp }) };
     };
 
-    /** Connects, registers, and returns the client with the time its `token-expiring` came. */
+    /** Connects and registers; the `token-expiring` must come at once (less than 60 s are left). */
     async function connectShortLived(sub, room, token) {
       const openedAt = Date.now();
       const client = await register(tokenUrl(server, room, token), sub);
