@@ -5,6 +5,7 @@
 //   raw-http.mjs        byte-exact HTTP requests (paths no client library would send)
 //   web-root.mjs        temporary web roots
 //   timeouts.mjs        every wait bound, scalable for slow (sanitizer) builds
+//   auth.mjs            JWTs minted with node:crypto, key pairs, upgrade refusals read in full
 
 export * from './server-process.mjs';
 export * from './ws-client.mjs';
@@ -12,3 +13,4 @@ export * from './raw-websocket.mjs';
 export * from './raw-http.mjs';
 export * from './web-root.mjs';
 export * from './timeouts.mjs';
+export * from './auth.mjs';

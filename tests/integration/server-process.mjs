@@ -69,18 +69,22 @@ async function raceTimer(promise, ms) {
 }
 
 /**
- * Starts the server on 127.0.0.1 with a kernel-chosen port.
+ * Starts the server on 127.0.0.1 (or `bind`) with a kernel-chosen port.
  * @param {string[]} extraArgs flags after `--port 0 --bind 127.0.0.1 --web-root DIR`
- * @param {{ webRoot?: string, env?: object, launcher?: string[] }} options without webRoot a
- *   temp root with an index.html is made and removed on stop(); launcher: a command that execs
- *   the server (e.g. `prlimit --nofile=N --`), so that the PID is still the server's
+ * @param {{ webRoot?: string, env?: object, launcher?: string[], bind?: string }} options
+ *   without webRoot a temp root with an index.html is made and removed on stop(); launcher: a
+ *   command that execs the server (e.g. `prlimit --nofile=N --`), so that the PID is still the
+ *   server's; bind: the address to listen on (default 127.0.0.1; clients always use 127.0.0.1)
  */
-export async function startServer(extraArgs = [], { webRoot, env, launcher = [] } = {}) {
+export async function startServer(
+  extraArgs = [],
+  { webRoot, env, launcher = [], bind = '127.0.0.1' } = {},
+) {
   if (!fs.existsSync(SERVER_BINARY)) {
     throw new Error(`no server binary at ${SERVER_BINARY}: build it or set SWITCHBOARD_BIN`);
   }
   const ownWebRoot = webRoot ? null : makeWebRoot();
-  const args = ['--port', '0', '--bind', '127.0.0.1', '--web-root', webRoot ?? ownWebRoot.dir];
+  const args = ['--port', '0', '--bind', bind, '--web-root', webRoot ?? ownWebRoot.dir];
   args.push(...extraArgs);
   const [command, ...commandArgs] = [...launcher, SERVER_BINARY, ...args];
   const proc = spawn(command, commandArgs, {
@@ -90,6 +94,7 @@ export async function startServer(extraArgs = [], { webRoot, env, launcher = [] 
   runningChildren.add(proc);
 
   const stderrLines = [];
+  const logWaiters = new Set(); // waitForLog() calls still waiting for their line
   const sanitizerLines = [];
   let contextLeft = 0;
   const exited = new Promise((resolve) => {
@@ -107,6 +112,7 @@ export async function startServer(extraArgs = [], { webRoot, env, launcher = [] 
     stderr.on('line', (line) => {
       stderrLines.push(line);
       if (stderrLines.length > KEPT_LOG_LINES) stderrLines.shift();
+      for (const waiter of logWaiters) waiter(line);
       if (SANITIZER_REPORT.test(line)) contextLeft = SANITIZER_CONTEXT_LINES;
       if (contextLeft > 0) {
         sanitizerLines.push(line);
@@ -146,6 +152,28 @@ export async function startServer(extraArgs = [], { webRoot, env, launcher = [] 
     httpUrl: `http://127.0.0.1:${port}`,
     stderrLines,
     exited,
+    /**
+     * Resolves with the first log line (already logged or still to come) that contains
+     * `text`, or matches it when it is a RegExp; rejects after `timeoutMs`.
+     */
+    waitForLog(text, { timeoutMs = WAIT_MS } = {}) {
+      const matches = (line) => (text instanceof RegExp ? text.test(line) : line.includes(text));
+      const logged = stderrLines.find(matches);
+      if (logged !== undefined) return Promise.resolve(logged);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          logWaiters.delete(waiter);
+          reject(new Error(`no log line matching ${text} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const waiter = (line) => {
+          if (!matches(line)) return;
+          clearTimeout(timer);
+          logWaiters.delete(waiter);
+          resolve(line);
+        };
+        logWaiters.add(waiter);
+      });
+    },
     /** Resolves with {code, signal} once the process has exited, or null after `ms`. */
     exitWithin: (ms) => raceTimer(exited, ms),
     /** SIGTERM, then SIGKILL if needed; throws if the server printed a sanitizer report. */
