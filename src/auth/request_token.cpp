@@ -13,7 +13,13 @@ token_from_request(const boost::beast::http::request_header<boost::beast::http::
     bool matches = true;
     for (std::size_t i = 0; i < scheme.size(); ++i)
       matches = matches && (authorization[i] | 0x20) == scheme[i];
-    if (matches) return std::string(authorization.substr(scheme.size()));
+    // RFC 6750 §2.1: one or more spaces after the scheme.
+    if (matches) {
+      auto token = authorization.substr(scheme.size());
+      while (!token.empty() && token.front() == ' ')
+        token.remove_prefix(1);
+      if (!token.empty()) return std::string(token);
+    }
   }
   const auto query = split_target(request.target()).query;
   const auto raw = find_query_param(query, "token");

@@ -16,18 +16,27 @@ TokenProblem invalid(std::string message) {
   return {token_invalid, std::move(message)};
 }
 
-// A NumericDate (RFC 7519 §2): a number of seconds, possibly with a fraction.
+// The last second of the year 9999: no real token's date is later, and every date up to it
+// leaves room for the arithmetic on it (leeway, deadlines) in 64 bits.
+constexpr std::int64_t latest_numeric_date = 253402300799;
+
+// A NumericDate (RFC 7519 §2): a number of seconds, possibly with a fraction, within
+// +-latest_numeric_date (anything beyond is refused, not wrapped).
 std::optional<std::int64_t> numeric_date(const json::value& value) {
   double seconds = 0;
-  if (value.is_int64())
-    return value.get_int64();
-  else if (value.is_uint64())
+  if (value.is_int64()) {
+    const auto whole = value.get_int64();
+    if (whole > latest_numeric_date || whole < -latest_numeric_date) return std::nullopt;
+    return whole;
+  }
+  if (value.is_uint64())
     seconds = static_cast<double>(value.get_uint64());
   else if (value.is_double())
     seconds = value.get_double();
   else
     return std::nullopt;
-  if (!std::isfinite(seconds) || std::abs(seconds) > 1e15) return std::nullopt;
+  if (!std::isfinite(seconds) || std::abs(seconds) > static_cast<double>(latest_numeric_date))
+    return std::nullopt;
   return static_cast<std::int64_t>(std::floor(seconds));
 }
 

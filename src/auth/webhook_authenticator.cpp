@@ -58,7 +58,8 @@ std::optional<WebhookUrl> parse_webhook_url(std::string_view url) {
     parsed.port = std::string(authority.substr(colon + 1));
   }
   if (host.empty() || parsed.port.empty() || parsed.port.size() > 5 ||
-      parsed.port.find_first_not_of("0123456789") != std::string::npos)
+      parsed.port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(parsed.port) == 0 || std::stoul(parsed.port) > 65535)
     return std::nullopt;
   parsed.host = std::string(host);
   return parsed;
@@ -76,7 +77,13 @@ AdmissionResult read_webhook_answer(std::string_view body, const AdmissionReques
     std::string reason = "The login service refused this login.";
     if (const auto* given = answer.if_contains("reason"); given && given->is_string()) {
       reason = std::string(given->get_string());
-      if (reason.size() > max_reason_length) reason.resize(max_reason_length);
+      if (reason.size() > max_reason_length) {
+        // Cut between characters: never in the middle of a UTF-8 sequence.
+        std::size_t cut = max_reason_length;
+        while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80)
+          --cut;
+        reason.resize(cut);
+      }
     }
     return Refusal{bhttp::status::forbidden, auth_denied, std::move(reason)};
   }

@@ -349,10 +349,17 @@ void HttpSession<Stream>::on_admission(Request request, auth::AdmissionResult re
   if (!admission.name.empty()) {
     // The granted name is registered as any other: its NFC form, by the same rules.
     auto name = protocol::make_user_name(admission.name);
-    if (const auto* error = std::get_if<protocol::ErrorCode>(&name))
-      return send(http::make_json_error(request, bhttp::status::unauthorized, auth::token_invalid,
-                                        "The granted name is not a valid user name (" +
-                                            std::string(protocol::code_string(*error)) + ")."));
+    if (const auto* error = std::get_if<protocol::ErrorCode>(&name)) {
+      const auto why = "The granted name is not a valid user name (" +
+                       std::string(protocol::code_string(*error)) + ").";
+      // A token's sub is the token's fault (401); a webhook's answer is the login service's
+      // (503, as for an invalid room).
+      if (context_.jwt != nullptr)
+        return send(http::make_json_error(request, bhttp::status::unauthorized, auth::token_invalid,
+                                          why, {{bhttp::field::www_authenticate, "Bearer"}}));
+      return send(http::make_json_error(request, bhttp::status::service_unavailable,
+                                        auth::auth_unavailable, why));
+    }
     admission.name = std::move(std::get<protocol::UserName>(name).text);
   }
   accept_websocket(std::move(request), std::move(admission));

@@ -254,11 +254,16 @@ template <class NextLayer> void WsSession<NextLayer>::arm_deadline() {
   if (!deadline || closing_) return;
   if (!deadline_timer_) deadline_timer_ = std::make_unique<net::steady_timer>(ws_.get_executor());
   // Deadlines are whole seconds of the wall clock, and so is this wait from a truncated now:
-  // it fires at most a second late, never early.
-  deadline_timer_->expires_after(
-      std::chrono::seconds(std::max<std::int64_t>(0, *deadline - auth::unix_now())));
+  // it fires at most a second late, never early. A far deadline (a TURN TTL of days, a token
+  // valid for centuries) is waited for a day at a time: on_deadline() does nothing early, and
+  // no wait is long enough to overflow the timer's nanoseconds.
+  constexpr std::int64_t longest_wait_seconds = 86400;
+  deadline_timer_->expires_after(std::chrono::seconds(
+      std::clamp<std::int64_t>(*deadline - auth::unix_now(), 0, longest_wait_seconds)));
   deadline_timer_->async_wait([self = self()](beast::error_code ec) {
-    if (ec || self->closing_) return;
+    // read_ended_ too: a wait that had already completed when the connection ended cannot be
+    // cancelled, and must not arm another.
+    if (ec || self->closing_ || self->read_ended_) return;
     self->on_deadline(auth::unix_now());
     self->arm_deadline();
   });

@@ -63,6 +63,14 @@ TEST(TokenFromRequest, TheSchemeIsCaseInsensitive) {
   }
 }
 
+TEST(TokenFromRequest, OneOrMoreSpacesFollowTheScheme) {
+  // RFC 6750 §2.1: "Bearer" 1*SP b64token.
+  EXPECT_EQ(token_from_request(request("/", "Bearer  abc")), "abc");
+  EXPECT_EQ(token_from_request(request("/", "Bearer    abc")), "abc");
+  // Spaces and nothing else carry no token: the query's is used.
+  EXPECT_EQ(token_from_request(request("/?token=q", "Bearer    ")), "q");
+}
+
 TEST(TokenFromRequest, TheHeaderWinsOverTheQuery) {
   EXPECT_EQ(token_from_request(request("/?token=from-query", "Bearer from-header")), "from-header");
   EXPECT_EQ(token_from_request(request("/?token=from-query", "bearer from-header")), "from-header");
