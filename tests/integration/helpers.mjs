@@ -5,6 +5,8 @@
 //   raw-http.mjs        byte-exact HTTP requests (paths no client library would send)
 //   web-root.mjs        temporary web roots
 //   timeouts.mjs        every wait bound, scalable for slow (sanitizer) builds
+//   tls-certs.mjs       test CAs and certificates, made by scripts/dev-cert.sh
+//   tls-client.mjs      HTTPS requests and bare TLS handshakes
 
 export * from './server-process.mjs';
 export * from './ws-client.mjs';
@@ -12,3 +14,5 @@ export * from './raw-websocket.mjs';
 export * from './raw-http.mjs';
 export * from './web-root.mjs';
 export * from './timeouts.mjs';
+export * from './tls-certs.mjs';
+export * from './tls-client.mjs';

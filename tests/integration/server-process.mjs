@@ -90,6 +90,8 @@ export async function startServer(extraArgs = [], { webRoot, env, launcher = [] 
   runningChildren.add(proc);
 
   const stderrLines = [];
+  let linesSeen = 0; // every line ever read; stderrLines keeps only the newest KEPT_LOG_LINES
+  const lineWaiters = new Set();
   const sanitizerLines = [];
   let contextLeft = 0;
   const exited = new Promise((resolve) => {
@@ -106,7 +108,9 @@ export async function startServer(extraArgs = [], { webRoot, env, launcher = [] 
   const listening = new Promise((resolve, reject) => {
     stderr.on('line', (line) => {
       stderrLines.push(line);
+      linesSeen += 1;
       if (stderrLines.length > KEPT_LOG_LINES) stderrLines.shift();
+      for (const waiter of lineWaiters) waiter(line);
       if (SANITIZER_REPORT.test(line)) contextLeft = SANITIZER_CONTEXT_LINES;
       if (contextLeft > 0) {
         sanitizerLines.push(line);
@@ -146,6 +150,38 @@ export async function startServer(extraArgs = [], { webRoot, env, launcher = [] 
     httpUrl: `http://127.0.0.1:${port}`,
     stderrLines,
     exited,
+    /** A mark in the log, for waitForLog's `since`: take it before doing what logs the line. */
+    logMark: () => linesSeen,
+    /**
+     * Resolves with the first log line matching `pattern` (a RegExp or a substring) logged after
+     * `since` (a logMark(); default: lines already read count too, as far as they are kept).
+     * Rejects if the server exits first or `timeoutMs` passes.
+     */
+    waitForLog(pattern, { since = 0, timeoutMs = WAIT_MS } = {}) {
+      const matches = (line) =>
+        typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line);
+      const firstKept = linesSeen - stderrLines.length;
+      const earlier = stderrLines.find((line, i) => firstKept + i >= since && matches(line));
+      if (earlier !== undefined) return Promise.resolve(earlier);
+      return new Promise((resolve, reject) => {
+        const finish = (error, line) => {
+          lineWaiters.delete(waiter);
+          clearTimeout(timer);
+          if (!error) return resolve(line);
+          const tail = stderrLines.slice(-20).join('\n');
+          reject(new Error(`${error}: ${pattern}\nlog tail:\n${tail}`));
+        };
+        const waiter = (line) => matches(line) && finish(null, line);
+        const timer = setTimeout(
+          () => finish(`no log line within ${timeoutMs} ms matching`),
+          timeoutMs,
+        );
+        lineWaiters.add(waiter);
+        exited
+          .then(() => stderrDone)
+          .then(() => finish('the server exited without a log line matching'));
+      });
+    },
     /** Resolves with {code, signal} once the process has exited, or null after `ms`. */
     exitWithin: (ms) => raceTimer(exited, ms),
     /** SIGTERM, then SIGKILL if needed; throws if the server printed a sanitizer report. */

@@ -38,10 +38,11 @@ function decode(data, isBinary) {
 export class TestClient {
   /**
    * @param {string} url
-   * @param {{ protocols?: string[], keepHistory?: boolean, label?: string }} options
-   *   keepHistory: remember every received message in `history` (off for the 200-client test)
+   * @param {{ protocols?: string[], keepHistory?: boolean, label?: string, ca?: string }} options
+   *   keepHistory: remember every received message in `history` (off for the 200-client test);
+   *   ca: the CA certificate(s) (PEM) a wss:// server's certificate must chain to
    */
-  constructor(url, { protocols, keepHistory = true, label } = {}) {
+  constructor(url, { protocols, keepHistory = true, label, ca } = {}) {
     this.url = url;
     this.label = label ?? url;
     this.name = null; // the name the server assigned, once registered
@@ -51,7 +52,7 @@ export class TestClient {
     this.closeInfo = null;
     this.latestUserlist = null; // the newest user list received, claimed or not
     this.inbox = new Inbox(this.label);
-    this.ws = new WebSocket(url, protocols, { handshakeTimeout: WAIT_MS });
+    this.ws = new WebSocket(url, protocols, { handshakeTimeout: WAIT_MS, ...(ca && { ca }) });
     openClients.add(this);
 
     this.opened = new Promise((resolve, reject) => {
