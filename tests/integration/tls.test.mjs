@@ -425,12 +425,16 @@ describe('TLS', { timeout: SUITE_TIMEOUT_MS }, () => {
       });
 
       let reloaded = false;
+      let abandoned = false; // the test ended (failed) early: the senders stop too
+      t.after(() => {
+        abandoned = true;
+      });
       const sent = clients.map(() => 0);
       const senders = clients.map(async (client, i) => {
         const seqs = new Map(targetsOf(i).map((target) => [target, 0]));
         let batchesAfterReload = 0;
         const enough = () => sent[i] >= MIN_EACH && batchesAfterReload >= BATCHES_AFTER_RELOAD;
-        while (sent[i] < MAX_EACH && !enough()) {
+        while (!abandoned && sent[i] < MAX_EACH && !enough()) {
           for (let k = 0; k < BATCH; k += 1) {
             const target = targetsOf(i)[sent[i] % 2];
             client.send({ type: 'load', target, seq: seqs.get(target) });
