@@ -45,7 +45,8 @@ std::optional<HostPort> parse_host(std::string_view header) {
   if (!rest.empty()) {
     const auto port = rest.substr(1);
     if (!rest.starts_with(':') || port.empty() || port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(), is_digit))
+        !std::all_of(port.begin(), port.end(), is_digit) || std::stoul(std::string(port)) == 0 ||
+        std::stoul(std::string(port)) > 65535)
       return std::nullopt;
   }
   return parsed;

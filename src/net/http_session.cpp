@@ -192,7 +192,13 @@ void HttpSession<Stream>::refuse(bhttp::status status, std::string_view reason) 
   http::Request request;
   request.version(11);
   request.keep_alive(false);
-  send(http::make_error_response(request, status, reason));
+  // Its Host, if read before the error, decides HSTS as for any other answer (the fields the
+  // parser has are kept as they arrive).
+  if (parser_) {
+    if (const auto host = parser_->get()[bhttp::field::host]; !host.empty())
+      request.set(bhttp::field::host, host);
+  }
+  send(http::make_error_response(request, status, reason, {}, hsts(request)));
 }
 
 template <class Stream> void HttpSession<Stream>::on_request() {
@@ -205,11 +211,12 @@ template <class Stream> void HttpSession<Stream>::on_request() {
     if (!url)
       return send(http::make_error_response(request, bhttp::status::bad_request,
                                             "This port speaks HTTPS; the Host header is not a "
-                                            "host name\n"));
+                                            "host name\n",
+                                            {}, hsts(request)));
     // 308, not 301: the method and body are kept (and no cache remembers it for good).
     return send(http::make_error_response(request, bhttp::status::permanent_redirect,
                                           "This port speaks HTTPS\n",
-                                          {{bhttp::field::location, *url}}));
+                                          {{bhttp::field::location, *url}}, hsts(request)));
   }
   if (beast::websocket::is_upgrade(request)) return upgrade(std::move(request));
   send(respond(request));
@@ -224,21 +231,25 @@ std::optional<bhttp::message_generator> HttpSession<Stream>::turn_away_answer(Re
     // At capacity the server still says how it is: /healthz is answered like any other time.
     if (is_health_check(request)) return std::nullopt;
     log::warn("connection-refused", {{"conn", id_}, {"reason", "max-connections"}});
-    return http::make_error_response(request, bhttp::status::service_unavailable,
-                                     "Server is at its connection limit\n",
-                                     {{bhttp::field::retry_after, retry_after_seconds}});
+    return http::make_error_response(
+        request, bhttp::status::service_unavailable, "Server is at its connection limit\n",
+        {{bhttp::field::retry_after, retry_after_seconds}}, hsts(request));
   case TurnAway::too_many_from_address:
     return http::make_json_error(request, bhttp::status::too_many_requests, "too-many-connections",
                                  "Your address holds as many connections as it may.",
-                                 {{bhttp::field::retry_after, retry_after_seconds}});
+                                 {{bhttp::field::retry_after, retry_after_seconds}}, hsts(request));
   case TurnAway::too_fast_from_address:
     return http::make_json_error(request, bhttp::status::too_many_requests, "too-many-handshakes",
                                  "Your address opens connections too fast; slow down.",
-                                 {{bhttp::field::retry_after, "1"}});
+                                 {{bhttp::field::retry_after, "1"}}, hsts(request));
   case TurnAway::none:
     break;
   }
   return std::nullopt;
+}
+
+template <class Stream> http::Hsts HttpSession<Stream>::hsts(const Request& request) const {
+  return is_tls ? http::hsts_for_host(request[bhttp::field::host]) : http::Hsts::off;
 }
 
 template <class Stream> net::ip::address HttpSession<Stream>::peer_address() {
@@ -256,24 +267,26 @@ template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
   // Beast would answer a version other than 13 itself, without our headers.
   if (request[bhttp::field::sec_websocket_version] != "13") {
     request.keep_alive(false);
-    return send(http::make_error_response(request, bhttp::status::upgrade_required,
-                                          "Only WebSocket version 13 is spoken here\n",
-                                          {{bhttp::field::sec_websocket_version, "13"}}));
+    return send(http::make_error_response(
+        request, bhttp::status::upgrade_required, "Only WebSocket version 13 is spoken here\n",
+        {{bhttp::field::sec_websocket_version, "13"}}, hsts(request)));
   }
   // Beast 1.81 takes any Sec-WebSocket-Key; RFC 6455 wants 400 for a bad one.
   if (!http::has_valid_websocket_key(request)) {
     request.keep_alive(false);
-    return send(
-        http::make_error_response(request, bhttp::status::bad_request,
-                                  "Sec-WebSocket-Key must be one base64 value of 16 bytes\n"));
+    return send(http::make_error_response(
+        request, bhttp::status::bad_request,
+        "Sec-WebSocket-Key must be one base64 value of 16 bytes\n", {}, hsts(request)));
   }
   const auto room = room_for_target(request.target());
   if (!room || room->empty()) {
     request.keep_alive(false);
-    return send(room ? http::make_error_response(request, bhttp::status::bad_request,
-                                                 "Room names are 1-64 of A-Z a-z 0-9 . _ -\n")
-                     : http::make_error_response(request, bhttp::status::not_found,
-                                                 "No WebSocket endpoint here\n"));
+    return send(room
+                    ? http::make_error_response(request, bhttp::status::bad_request,
+                                                "Room names are 1-64 of A-Z a-z 0-9 . _ -\n", {},
+                                                hsts(request))
+                    : http::make_error_response(request, bhttp::status::not_found,
+                                                "No WebSocket endpoint here\n", {}, hsts(request)));
   }
   // Cross-site WebSocket hijacking: a page elsewhere opening a socket with the user's
   // cookies or a token it found. Browsers always send Origin; other clients may omit it.
@@ -285,7 +298,8 @@ template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
     log::info("origin-refused", {{"conn", id_}, {"origin", std::string_view(origin)}});
     return send(http::make_json_error(request, bhttp::status::forbidden, "origin-not-allowed",
                                       "This server does not accept WebSockets from that page's "
-                                      "origin."));
+                                      "origin.",
+                                      {}, hsts(request)));
   }
   const auto client = client_address(request);
   // Behind a trusted proxy every upgrade is counted against the address the proxy forwards
@@ -304,7 +318,7 @@ template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
           too_fast ? "too-many-handshakes" : "too-many-connections",
           too_fast ? "Your address opens connections too fast; slow down."
                    : "Your address holds as many connections as it may.",
-          {{bhttp::field::retry_after, too_fast ? "1" : retry_after_seconds}}));
+          {{bhttp::field::retry_after, too_fast ? "1" : retry_after_seconds}}, hsts(request)));
     }
     ip_slot_ = std::move(counted.slot);
   }
@@ -329,7 +343,7 @@ void HttpSession<Stream>::on_admission(Request request, auth::AdmissionResult re
   request.keep_alive(false);
   if (stopping_)
     return send(http::make_json_error(request, bhttp::status::service_unavailable, "shutting-down",
-                                      "The server is shutting down."));
+                                      "The server is shutting down.", {}, hsts(request)));
   if (auto* refusal = std::get_if<auth::Refusal>(&result)) {
     log::info("login-refused", {{"conn", id_},
                                 {"status", static_cast<int>(refusal->status)},
@@ -338,14 +352,16 @@ void HttpSession<Stream>::on_admission(Request request, auth::AdmissionResult re
     // RFC 6750 §3: a 401 names the scheme it wants.
     if (refusal->status == bhttp::status::unauthorized)
       return send(http::make_json_error(request, refusal->status, refusal->code, refusal->message,
-                                        {{bhttp::field::www_authenticate, "Bearer"}}));
-    return send(http::make_json_error(request, refusal->status, refusal->code, refusal->message));
+                                        {{bhttp::field::www_authenticate, "Bearer"}},
+                                        hsts(request)));
+    return send(http::make_json_error(request, refusal->status, refusal->code, refusal->message, {},
+                                      hsts(request)));
   }
   auto& admission = std::get<auth::Admission>(result);
   if (!protocol::is_valid_room_name(admission.room))
-    return send(http::make_json_error(request, bhttp::status::service_unavailable,
-                                      auth::auth_unavailable,
-                                      "The authenticator chose an invalid room name."));
+    return send(
+        http::make_json_error(request, bhttp::status::service_unavailable, auth::auth_unavailable,
+                              "The authenticator chose an invalid room name.", {}, hsts(request)));
   if (!admission.name.empty()) {
     // The granted name is registered as any other: its NFC form, by the same rules.
     auto name = protocol::make_user_name(admission.name);
@@ -356,9 +372,10 @@ void HttpSession<Stream>::on_admission(Request request, auth::AdmissionResult re
       // (503, as for an invalid room).
       if (context_.jwt != nullptr)
         return send(http::make_json_error(request, bhttp::status::unauthorized, auth::token_invalid,
-                                          why, {{bhttp::field::www_authenticate, "Bearer"}}));
+                                          why, {{bhttp::field::www_authenticate, "Bearer"}},
+                                          hsts(request)));
       return send(http::make_json_error(request, bhttp::status::service_unavailable,
-                                        auth::auth_unavailable, why));
+                                        auth::auth_unavailable, why, {}, hsts(request)));
     }
     admission.name = std::move(std::get<protocol::UserName>(name).text);
   }
@@ -389,7 +406,7 @@ void HttpSession<Stream>::accept_websocket(Request request, auth::Admission admi
 
 template <class Stream>
 bhttp::message_generator HttpSession<Stream>::respond(const Request& request) {
-  const auto hsts = is_tls ? http::hsts_for_host(request[bhttp::field::host]) : http::Hsts::off;
+  const auto hsts = this->hsts(request);
   if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head)
     return http::make_error_response(request, bhttp::status::method_not_allowed,
                                      "Method not allowed\n", {}, hsts);

@@ -8,6 +8,7 @@
 // --tls-allow-plain).
 
 #include "auth/authenticator.hpp"
+#include "http/responses.hpp"
 #include "net/connection_tracker.hpp"
 #include "net/per_ip_limits.hpp"
 #include "net/server_context.hpp"
@@ -71,6 +72,8 @@ private:
   std::optional<boost::beast::http::message_generator> turn_away_answer(Request& request);
   // The client's address: the TCP peer's, or the one a trusted proxy forwards.
   boost::asio::ip::address client_address(const Request& request);
+  // Strict-Transport-Security for an answer to `request`: over TLS to a host name.
+  http::Hsts hsts(const Request& request) const;
   // The TCP peer's address (unspecified if the socket is gone).
   boost::asio::ip::address peer_address();
   boost::beast::http::message_generator respond(const Request& request);

@@ -112,13 +112,17 @@ CertificateInfo TlsContextStore::certificate() const {
 bool TlsContextStore::reload() {
   try {
     auto fresh = load_tls(cert_file_, key_file_);
-    log::info("tls-reloaded", {{"serial", fresh.certificate.serial},
-                               {"subject", fresh.certificate.subject},
-                               {"not_after", fresh.certificate.not_after}});
-    // The old context is freed here or when the last handshake that took it ends; connections
-    // keep OpenSSL's own reference to it.
-    const std::lock_guard lock(mutex_);
-    loaded_ = std::move(fresh);
+    const auto certificate = fresh.certificate;
+    {
+      // The old context is freed here or when the last handshake that took it ends;
+      // connections keep OpenSSL's own reference to it.
+      const std::lock_guard lock(mutex_);
+      loaded_ = std::move(fresh);
+    }
+    // Only now: whoever reads this line and connects gets the new certificate.
+    log::info("tls-reloaded", {{"serial", certificate.serial},
+                               {"subject", certificate.subject},
+                               {"not_after", certificate.not_after}});
     return true;
   } catch (const std::exception& e) {
     log::error("tls-reload-failed", {{"reason", e.what()}, {"kept_serial", certificate().serial}});

@@ -6,6 +6,8 @@
 //   web-root.mjs        temporary web roots
 //   timeouts.mjs        every wait bound, scalable for slow (sanitizer) builds
 //   auth.mjs            JWTs minted with node:crypto, key pairs, upgrade refusals read in full
+//   tls-certs.mjs       test CAs and certificates, made by scripts/dev-cert.sh
+//   tls-client.mjs      HTTPS requests and bare TLS handshakes
 
 export * from './server-process.mjs';
 export * from './ws-client.mjs';
@@ -14,3 +16,5 @@ export * from './raw-http.mjs';
 export * from './web-root.mjs';
 export * from './timeouts.mjs';
 export * from './auth.mjs';
+export * from './tls-certs.mjs';
+export * from './tls-client.mjs';

@@ -94,7 +94,8 @@ export async function startServer(
   runningChildren.add(proc);
 
   const stderrLines = [];
-  const logWaiters = new Set(); // waitForLog() calls still waiting for their line
+  let linesSeen = 0; // every line ever read; stderrLines keeps only the newest KEPT_LOG_LINES
+  const lineWaiters = new Set();
   const sanitizerLines = [];
   let contextLeft = 0;
   const exited = new Promise((resolve) => {
@@ -111,8 +112,9 @@ export async function startServer(
   const listening = new Promise((resolve, reject) => {
     stderr.on('line', (line) => {
       stderrLines.push(line);
+      linesSeen += 1;
       if (stderrLines.length > KEPT_LOG_LINES) stderrLines.shift();
-      for (const waiter of logWaiters) waiter(line);
+      for (const waiter of lineWaiters) waiter(line);
       if (SANITIZER_REPORT.test(line)) contextLeft = SANITIZER_CONTEXT_LINES;
       if (contextLeft > 0) {
         sanitizerLines.push(line);
@@ -152,26 +154,36 @@ export async function startServer(
     httpUrl: `http://127.0.0.1:${port}`,
     stderrLines,
     exited,
+    /** A mark in the log, for waitForLog's `since`: take it before doing what logs the line. */
+    logMark: () => linesSeen,
     /**
-     * Resolves with the first log line (already logged or still to come) that contains
-     * `text`, or matches it when it is a RegExp; rejects after `timeoutMs`.
+     * Resolves with the first log line matching `pattern` (a RegExp or a substring) logged after
+     * `since` (a logMark(); default: lines already read count too, as far as they are kept).
+     * Rejects if the server exits first or `timeoutMs` passes.
      */
-    waitForLog(text, { timeoutMs = WAIT_MS } = {}) {
-      const matches = (line) => (text instanceof RegExp ? text.test(line) : line.includes(text));
-      const logged = stderrLines.find(matches);
-      if (logged !== undefined) return Promise.resolve(logged);
+    waitForLog(pattern, { since = 0, timeoutMs = WAIT_MS } = {}) {
+      const matches = (line) =>
+        typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line);
+      const firstKept = linesSeen - stderrLines.length;
+      const earlier = stderrLines.find((line, i) => firstKept + i >= since && matches(line));
+      if (earlier !== undefined) return Promise.resolve(earlier);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          logWaiters.delete(waiter);
-          reject(new Error(`no log line matching ${text} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const waiter = (line) => {
-          if (!matches(line)) return;
+        const finish = (error, line) => {
+          lineWaiters.delete(waiter);
           clearTimeout(timer);
-          logWaiters.delete(waiter);
-          resolve(line);
+          if (!error) return resolve(line);
+          const tail = stderrLines.slice(-20).join('\n');
+          reject(new Error(`${error}: ${pattern}\nlog tail:\n${tail}`));
         };
-        logWaiters.add(waiter);
+        const waiter = (line) => matches(line) && finish(null, line);
+        const timer = setTimeout(
+          () => finish(`no log line within ${timeoutMs} ms matching`),
+          timeoutMs,
+        );
+        lineWaiters.add(waiter);
+        exited
+          .then(() => stderrDone)
+          .then(() => finish('the server exited without a log line matching'));
       });
     },
     /** Resolves with {code, signal} once the process has exited, or null after `ms`. */

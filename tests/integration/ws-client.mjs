@@ -38,11 +38,12 @@ function decode(data, isBinary) {
 export class TestClient {
   /**
    * @param {string} url
-   * @param {{ protocols?: string[], keepHistory?: boolean, label?: string, headers?: object }}
-   *   options keepHistory: remember every received message in `history` (off for the
-   *   200-client test); headers: extra handshake headers (e.g. Authorization)
+   * @param {{ protocols?: string[], keepHistory?: boolean, label?: string, headers?: object,
+   *   ca?: string }} options keepHistory: remember every received message in `history` (off
+   *   for the 200-client test); headers: extra handshake headers (e.g. Authorization); ca: the
+   *   CA certificate(s) (PEM) a wss:// server's certificate must chain to
    */
-  constructor(url, { protocols, keepHistory = true, label, headers } = {}) {
+  constructor(url, { protocols, keepHistory = true, label, headers, ca } = {}) {
     this.url = url;
     this.label = label ?? url;
     this.name = null; // the name the server assigned, once registered
@@ -52,7 +53,11 @@ export class TestClient {
     this.closeInfo = null;
     this.latestUserlist = null; // the newest user list received, claimed or not
     this.inbox = new Inbox(this.label);
-    this.ws = new WebSocket(url, protocols, { handshakeTimeout: WAIT_MS, headers });
+    this.ws = new WebSocket(url, protocols, {
+      handshakeTimeout: WAIT_MS,
+      headers,
+      ...(ca && { ca }),
+    });
     openClients.add(this);
 
     this.opened = new Promise((resolve, reject) => {

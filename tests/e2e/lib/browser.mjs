@@ -68,12 +68,15 @@ function recordCapturedTracks() {
  * Launches one headless Chromium with a fresh, temporary profile (Playwright's default: a new
  * user-data-dir per launch, removed on close). launchServer + connect rather than launch: only a
  * BrowserServer tells us the browser's PID, which teardown needs.
+ * @param {{ args?: string[] }} options args: flags after CHROMIUM_ARGS (e.g. a certificate's
+ *   --ignore-certificate-errors-spki-list, which Chromium honours only with a user-data-dir,
+ *   as here)
  */
-export async function launchBrowser() {
+export async function launchBrowser({ args = [] } = {}) {
   const server = await chromium.launchServer({
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...args],
     timeout: PROCESS_MS,
     host: '127.0.0.1',
   });

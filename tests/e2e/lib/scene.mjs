@@ -31,9 +31,11 @@ export class Scene {
   #servers = [];
   #clients = [];
 
-  constructor(name) {
+  /** @param {{ browserArgs?: string[] }} options extra Chromium flags for this test's browser */
+  constructor(name, { browserArgs = [] } = {}) {
     this.name = name;
     this.slug = slug(name);
+    this.browserArgs = browserArgs;
   }
 
   /** Starts a switchboard (see startServer's options); it is stopped at teardown. */
@@ -48,7 +50,7 @@ export class Scene {
    * `path` of `server` loaded.
    */
   async user(label, server, { path: pagePath = '/', room } = {}) {
-    this.#browser ??= launchBrowser();
+    this.#browser ??= launchBrowser({ args: this.browserArgs });
     const { context, page } = await (await this.#browser).newPage();
     const client = new Client(label, context, page);
     this.#clients.push(client);
@@ -108,10 +110,13 @@ export class Scene {
   }
 }
 
-/** node:test's `test` with a Scene: started before `body`, torn down after it, also on failure. */
-export function scenario(name, body, { timeout = TEST_MS } = {}) {
+/**
+ * node:test's `test` with a Scene: started before `body`, torn down after it, also on failure.
+ * `browserArgs`: extra Chromium flags (see Scene).
+ */
+export function scenario(name, body, { timeout = TEST_MS, browserArgs } = {}) {
   return test(name, { timeout }, async (t) => {
-    const scene = new Scene(name);
+    const scene = new Scene(name, { browserArgs });
     try {
       await body(scene, t);
     } catch (error) {

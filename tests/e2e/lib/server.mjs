@@ -39,14 +39,17 @@ export async function within(promise, ms, fallback = null) {
 
 /**
  * Starts `switchboard --port PORT --bind 127.0.0.1 --web-root web` and resolves once it listens.
- * @param {{ port?: number, args?: string[], webRoot?: string }} options port 0 (default) lets the
- *   kernel pick; pass a previous server's port to restart "the same" server.
+ * @param {{ port?: number, args?: string[], webRoot?: string,
+ *   tls?: { certFile: string, keyFile: string } }} options port 0 (default) lets the kernel
+ *   pick; pass a previous server's port to restart "the same" server. tls: serve https:// and
+ *   wss:// with these PEM files (`url` is then https://).
  */
-export async function startServer({ port = 0, args = [], webRoot = WEB_ROOT } = {}) {
+export async function startServer({ port = 0, args = [], webRoot = WEB_ROOT, tls } = {}) {
   if (!fs.existsSync(SERVER_BINARY)) {
     throw new Error(`no server binary at ${SERVER_BINARY}: build it or set SWITCHBOARD_BIN`);
   }
   const argv = ['--port', String(port), '--bind', '127.0.0.1', '--web-root', webRoot, ...args];
+  if (tls) argv.push('--tls-cert', tls.certFile, '--tls-key', tls.keyFile);
   // The server reads SWITCHBOARD_* variables as defaults; none from the caller's shell may leak in.
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('SWITCHBOARD_')),
@@ -95,7 +98,7 @@ export async function startServer({ port = 0, args = [], webRoot = WEB_ROOT } = 
   return {
     port: actualPort,
     pid: proc.pid,
-    url: `http://127.0.0.1:${actualPort}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${actualPort}`,
     log,
     exited,
     alive,
