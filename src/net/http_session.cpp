@@ -122,9 +122,9 @@ template <class Stream> void HttpSession<Stream>::detect_tls() {
         // Same id, same slot: the TLS session takes this one's place, as a WebSocket does.
         if constexpr (!is_tls) {
           std::make_shared<HttpSession<TlsStream>>(
-              TlsStream(std::move(self->stream_), *self->context_.tls->current()), self->context_,
-              std::move(self->slot_), std::move(self->ip_slot_), self->id_, self->turn_away_,
-              std::move(self->buffer_))
+              TlsStream(std::move(self->stream_), self->context_.tls->current()->native_handle()),
+              self->context_, std::move(self->slot_), std::move(self->ip_slot_), self->id_,
+              self->turn_away_, std::move(self->buffer_))
               ->run();
         }
       });

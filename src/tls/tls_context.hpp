@@ -5,19 +5,14 @@
 //
 // Thread-safe: current() is called by every new TLS connection, reload() by the signal handler.
 
+#include "tls/tls_stream.hpp"
+
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
 
 namespace switchboard {
-
-// A connection over TLS. beast::ssl_stream (asio's, behind a flat_stream) rather than asio's
-// directly: a gathered write of many frames becomes one TLS record of up to 16 KiB instead of
-// one record (and one system call) per buffer.
-using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 // What a loaded certificate says, for the log (and for tests telling two certificates apart).
 struct CertificateInfo {
