@@ -1,0 +1,229 @@
+// ClientSession without a socket: what a client's messages mean, what it is told, and the timed
+// work of logins and TURN credentials, driven with a clock the test chooses.
+#include "auth/turn_credentials.hpp"
+#include "config/config.hpp"
+#include "log/log.hpp"
+#include "net/connection_tracker.hpp"
+#include "net/per_ip_limits.hpp"
+#include "net/server_context.hpp"
+#include "protocol/outbound.hpp"
+#include "routing/local_router.hpp"
+#include "session/client_session.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+#include <chrono>
+#include <gtest/gtest.h>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace switchboard {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+// A ClientSession whose transport records what it was asked to do.
+class RecordingSession final : public ClientSession {
+public:
+  using ClientSession::ClientSession;
+
+  void deliver(SharedText message) override { sent.push_back(json::parse(*message)); }
+  std::vector<json::value> sent;
+  std::vector<std::uint16_t> closes;
+  int deadline_changes = 0;
+
+  // The types of what was sent, in order.
+  std::vector<std::string> types() const {
+    std::vector<std::string> out;
+    for (const auto& message : sent)
+      out.emplace_back(message.at("type").as_string());
+    return out;
+  }
+  const json::value& last() const { return sent.back(); }
+
+private:
+  void enqueue(SharedText message) override { sent.push_back(json::parse(*message)); }
+  void end_session(std::uint16_t code, std::string_view) override { closes.push_back(code); }
+  void deadline_changed() override { ++deadline_changes; }
+};
+
+class ClientSessionTest : public ::testing::Test {
+protected:
+  ClientSessionTest() {
+    log::set_level(LogLevel::warn);
+    protocol::load_name_rules();
+    config.auth.jwt_leeway = 0s;
+  }
+
+  std::shared_ptr<RecordingSession> make(auth::Admission admission = {"lobby", {}, {}}) {
+    if (!context) {
+      router = std::make_unique<LocalRouter>(ioc.get_executor(), 0ms, 100);
+      per_ip = std::make_unique<PerIpLimits>(0, RateLimit{}, std::vector<Cidr>{});
+      context = std::make_unique<ServerContext>(
+          ServerContext{config,
+                        *router,
+                        connections,
+                        {},
+                        std::chrono::steady_clock::now(),
+                        make_shared_text(protocol::make_config_message(config.ice_servers)),
+                        *per_ip});
+    }
+    return std::make_shared<RecordingSession>(*context, next_id++, std::move(admission),
+                                              "127.0.0.1:1");
+  }
+
+  void run_presence() {
+    ioc.restart();
+    ioc.run_for(1s);
+  }
+
+  boost::asio::io_context ioc;
+  Config config;
+  ConnectionTracker connections;
+  std::unique_ptr<LocalRouter> router;
+  std::unique_ptr<PerIpLimits> per_ip;
+  std::unique_ptr<ServerContext> context;
+  std::uint64_t next_id = 1;
+};
+
+TEST_F(ClientSessionTest, GreetsWithItsIdThenTheConfigMessage) {
+  auto ana = make();
+  ana->greet(1000);
+  ASSERT_EQ(ana->types(), (std::vector<std::string>{"id", "config"}));
+  EXPECT_EQ(ana->sent[0].at("id"), 1);
+  EXPECT_EQ(ana->sent[1].at("iceServers").as_array().size(), 0u);
+}
+
+TEST_F(ClientSessionTest, RelaysOnlyOnceRegisteredWithTheSenderStamped) {
+  auto ana = make();
+  auto bob = make();
+  ana->handle_text(R"({"type":"video-offer","target":"bob","sdp":"x"})");
+  EXPECT_EQ(ana->last().at("code"), "not-registered");
+
+  ana->handle_text(R"({"type":"username","name":"ana"})");
+  bob->handle_text(R"({"type":"username","name":"bob"})");
+  run_presence();
+  ana->handle_text(R"({"type":"video-offer","target":"bob","name":"mallory","sdp":"x"})");
+  ASSERT_EQ(bob->last().at("type"), "video-offer");
+  EXPECT_EQ(bob->last().at("name"), "ana");
+  EXPECT_EQ(bob->last().at("sdp"), "x");
+
+  ana->handle_text(R"({"type":"hang-up","target":"nobody"})");
+  EXPECT_EQ(ana->last().at("code"), "unknown-target");
+  EXPECT_EQ(ana->last().at("target"), "nobody");
+
+  // Chat reaches the room, the sender too.
+  ana->handle_text(R"({"type":"message","text":"hi <b>all</b>"})");
+  EXPECT_EQ(ana->last().at("text"), "hi all");
+  EXPECT_EQ(bob->last().at("name"), "ana");
+}
+
+TEST_F(ClientSessionTest, ATakenNameGetsASuffixWithoutALogin) {
+  auto first = make();
+  auto second = make();
+  first->handle_text(R"({"type":"username","name":"ana"})");
+  second->handle_text(R"({"type":"username","name":"ana"})");
+  EXPECT_EQ(second->name(), "ana1");
+  EXPECT_EQ(second->last().at("type"), "rejectusername");
+}
+
+TEST_F(ClientSessionTest, WithALoginOnlyTheGrantedNameRegistersAndNeverWithASuffix) {
+  auto ana = make({"lobby", "ana", {}});
+  ana->handle_text(R"({"type":"username","name":"bob"})");
+  EXPECT_EQ(ana->last().at("code"), "name-not-allowed");
+  EXPECT_TRUE(ana->name().empty());
+  ana->handle_text(R"({"type":"username","name":"ana"})");
+  EXPECT_EQ(ana->name(), "ana");
+
+  // A second connection granted the same name, or a look-alike of it: refused, not "ana1".
+  auto again = make({"lobby", "ana", {}});
+  again->handle_text(R"({"type":"username","name":"ana"})");
+  EXPECT_EQ(again->last().at("code"), "name-in-use");
+  EXPECT_TRUE(again->name().empty());
+  auto look_alike = make({"lobby", "ANA", {}});
+  look_alike->handle_text(R"({"type":"username","name":"ANA"})");
+  EXPECT_EQ(look_alike->last().at("code"), "name-in-use");
+
+  // Once the first has left, the name is free again.
+  ana->leave_room();
+  again->handle_text(R"({"type":"username","name":"ana"})");
+  EXPECT_EQ(again->name(), "ana");
+}
+
+TEST_F(ClientSessionTest, NoDeadlinesWithoutALoginOrTurn) {
+  auto ana = make();
+  ana->greet(1000);
+  EXPECT_FALSE(ana->next_deadline());
+}
+
+TEST_F(ClientSessionTest, AnExpiringTokenIsWarnedAboutThenClosedWith4001) {
+  config.auth.jwt_leeway = 10s;
+  auto ana = make({"lobby", "ana", 1100});
+  ana->greet(1000);
+  // The token's last moment is exp + leeway = 1110; the warning comes 60 s before.
+  ASSERT_EQ(ana->next_deadline(), 1050);
+  ana->on_deadline(1049); // early (a timer is never early, but on_deadline must not care)
+  EXPECT_EQ(ana->types(), (std::vector<std::string>{"id", "config"}));
+  ana->on_deadline(1050);
+  ASSERT_EQ(ana->last().at("type"), "token-expiring");
+  EXPECT_EQ(ana->last().at("expires_in"), 60);
+  ASSERT_EQ(ana->next_deadline(), 1110);
+  ana->on_deadline(1109);
+  EXPECT_TRUE(ana->closes.empty());
+  ana->on_deadline(1110);
+  EXPECT_EQ(ana->closes, (std::vector<std::uint16_t>{close_token_expired}));
+}
+
+TEST_F(ClientSessionTest, ATokenWithLittleLeftIsWarnedAboutInTheGreeting) {
+  auto ana = make({"lobby", "ana", 1020});
+  ana->greet(1000);
+  ASSERT_EQ(ana->types(), (std::vector<std::string>{"id", "config", "token-expiring"}));
+  EXPECT_EQ(ana->last().at("expires_in"), 20);
+}
+
+TEST_F(ClientSessionTest, ARenewalWithoutJwtAuthIsUnsupported) {
+  config.auth.mode = AuthMode::jwt; // token messages are parsed, but no verifier is configured
+  auto ana = make({"lobby", "ana", 5000});
+  ana->handle_text(R"({"type":"token","token":"x.y.z"})");
+  EXPECT_EQ(ana->last().at("code"), "token-unsupported");
+  EXPECT_EQ(ana->deadline_changes, 0);
+}
+
+TEST_F(ClientSessionTest, TokenMessagesAreRelayedWithoutJwtAuth) {
+  auto ana = make();
+  auto bob = make();
+  ana->handle_text(R"({"type":"username","name":"ana"})");
+  bob->handle_text(R"({"type":"username","name":"bob"})");
+  ana->handle_text(R"({"type":"token","token":"x","target":"bob"})");
+  EXPECT_EQ(bob->last().at("type"), "token");
+}
+
+TEST_F(ClientSessionTest, TurnCredentialsInTheConfigMessageAndAFreshOneAfterThreeQuarters) {
+  config.turn.secret = "S";
+  config.turn.urls = {"turn:127.0.0.1:3478?transport=udp"};
+  config.turn.ttl = 400s;
+  auto ana = make({"lobby", "ana", {}});
+  ana->greet(1000);
+  const auto& servers = ana->sent[1].at("iceServers").as_array();
+  ASSERT_EQ(servers.size(), 1u);
+  EXPECT_EQ(servers[0].at("username"), "1400:ana");
+  EXPECT_EQ(servers[0].at("credential").as_string(),
+            auth::make_turn_credential("S", "ana", 1400).credential);
+  EXPECT_EQ(servers[0].at("urls").as_array()[0], "turn:127.0.0.1:3478?transport=udp");
+  ASSERT_EQ(ana->next_deadline(), 1300);
+  ana->on_deadline(1300);
+  ASSERT_EQ(ana->last().at("type"), "config");
+  EXPECT_EQ(ana->last().at("iceServers").as_array()[0].at("username"), "1700:ana");
+  EXPECT_EQ(ana->next_deadline(), 1600);
+
+  // Without a login the connection id stands for the user.
+  auto anonymous = make();
+  anonymous->greet(1000);
+  EXPECT_EQ(anonymous->sent[1].at("iceServers").as_array()[0].at("username").as_string(),
+            "1400:" + std::to_string(anonymous->id()));
+}
+
+} // namespace
+} // namespace switchboard
