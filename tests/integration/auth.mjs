@@ -83,12 +83,13 @@ export function tokenUrl(server, room, token, extra = {}) {
 }
 
 /**
- * Attempts an upgrade. Resolves with {status: 101} when it is accepted (the connection is then
- * dropped), else with {status, headers, body, json} of the refusal.
+ * Attempts an upgrade (from `localAddress`, with `origin`, when given). Resolves with
+ * {status: 101} when it is accepted (the connection is then dropped), else with
+ * {status, headers, body, json} of the refusal.
  */
-export function tryUpgrade(url, { headers } = {}) {
+export function tryUpgrade(url, { headers, localAddress, origin } = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers, handshakeTimeout: WAIT_MS });
+    const ws = new WebSocket(url, { headers, localAddress, origin, handshakeTimeout: WAIT_MS });
     let settled = false;
     const settle = (result, error) => {
       if (settled) return;

@@ -39,11 +39,13 @@ export class TestClient {
   /**
    * @param {string} url
    * @param {{ protocols?: string[], keepHistory?: boolean, label?: string, headers?: object,
-   *   ca?: string }} options keepHistory: remember every received message in `history` (off
-   *   for the 200-client test); headers: extra handshake headers (e.g. Authorization); ca: the
-   *   CA certificate(s) (PEM) a wss:// server's certificate must chain to
+   *   ca?: string, localAddress?: string, origin?: string }} options keepHistory: remember
+   *   every received message in `history` (off for the 200-client test); headers: extra
+   *   handshake headers (e.g. Authorization); ca: the CA certificate(s) (PEM) a wss:// server's
+   *   certificate must chain to; localAddress: the source address (127.0.0.x); origin: the
+   *   Origin header, as a browser page would send it
    */
-  constructor(url, { protocols, keepHistory = true, label, headers, ca } = {}) {
+  constructor(url, { protocols, keepHistory = true, label, headers, ca, localAddress, origin } = {}) {
     this.url = url;
     this.label = label ?? url;
     this.name = null; // the name the server assigned, once registered
@@ -56,6 +58,8 @@ export class TestClient {
     this.ws = new WebSocket(url, protocols, {
       handshakeTimeout: WAIT_MS,
       headers,
+      localAddress,
+      origin,
       ...(ca && { ca }),
     });
     openClients.add(this);
