@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { startServer } from '../integration/server-process.mjs';
+import { makeTestCertificates } from '../integration/tls-certs.mjs';
 import { TEST_TIMEOUT_MS, SUITE_TIMEOUT_MS } from '../integration/timeouts.mjs';
 import { BENCH_BINARY, BENCH_TIMEOUT_S, assertClean, runBench, summaryOf } from './bench-run.mjs';
 
@@ -86,9 +87,63 @@ describe('switchboard-bench smoke', { timeout: SUITE_TIMEOUT_MS }, () => {
   });
 
   test('refuses a host that is not loopback', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const wss = await runBench(['--url', 'wss://198.51.100.1:6503/', '--mode', 'relay']);
+    assert.equal(wss.code, 2);
+    assert.match(wss.stderr, /not a loopback address/);
     const run = await runBench(['--url', 'ws://192.0.2.1:6503/', '--mode', 'relay']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /not a loopback address/);
     assert.equal(run.stdout, '');
+  });
+});
+
+describe('switchboard-bench over wss:// with a token per client', { timeout: SUITE_TIMEOUT_MS }, () => {
+  let server;
+  let certificates;
+  const secret = 'bench-smoke-secret-0123456789abcdef012345';
+
+  before(async () => {
+    certificates = await makeTestCertificates();
+    server = await startServer([
+      '--max-msg-rate', '0', '--max-byte-rate', '0', '--max-broadcast-rate', '0',
+      '--log-level', 'warn', ...certificates.serverArgs,
+      '--auth', 'jwt', '--jwt-secret', secret,
+    ]);
+  });
+  after(async () => {
+    await server?.stop();
+    certificates?.remove();
+  });
+
+  const bench = async (mode, extra) => {
+    const run = await runBench([
+      '--url', `wss://127.0.0.1:${server.port}/`, '--mode', mode, '--server-pid',
+      String(server.pid), '--timeout', BENCH_TIMEOUT_S, '--jwt-secret', secret, ...extra,
+    ]);
+    const summary = summaryOf(run);
+    assertClean(run, summary);
+    return summary;
+  };
+
+  test('relay: every message over TLS, once, in order', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const s = await bench('relay', ['--pairs', '4', '--window', '8', '--duration', '1']);
+    assert.match(s.url, /^wss:/);
+    assert.ok(s.sent > 0 && s.received === s.sent);
+  });
+
+  test('conns: TLS handshakes, registered under the tokens\' names', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const s = await bench('conns', ['--clients', '100', '--hold', '0.2']);
+    assert.equal(s.registered, 100);
+  });
+
+  test('without a token the server refuses every client', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const run = await runBench([
+      '--url', `wss://127.0.0.1:${server.port}/`, '--mode', 'conns', '--clients', '4',
+      '--hold', '0', '--timeout', '5',
+    ]);
+    const summary = summaryOf(run);
+    assert.equal(summary.registered, 0);
+    assert.ok(summary.errors >= 4, `errors: ${summary.errors}`);
+    assert.match(JSON.stringify(summary.error_kinds), /handshake/);
   });
 });
