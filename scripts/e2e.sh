@@ -19,6 +19,8 @@ command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# coturn: the TURN server turn-relay-call.test.mjs relays a call through.
+command -v "${TURNSERVER_BIN:-turnserver}" >/dev/null 2>&1 || missing+=(coturn)
 if ((${#missing[@]})); then
   echo "e2e: installing ${missing[*]}"
   "${as_root[@]}" apt-get update -qq

@@ -63,7 +63,8 @@ async function freePort() {
 
 /**
  * Starts coturn with `secret` as its static-auth-secret and `realm`. Resolves with {port, pid,
- * realm, logLines, stop()} once it answers STUN.
+ * realm, relayPorts: {min, max}, logLines, stop()} once it answers STUN (on `port`, UDP and
+ * TCP); relayed addresses are 127.0.0.1 with a port in relayPorts.
  */
 export async function startCoturn({ secret, realm = 'test' }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-coturn-'));
@@ -142,5 +143,6 @@ export async function startCoturn({ secret, realm = 'test' }) {
     const why = spawnError ? `${spawnError.message} (is coturn installed?)` : error.message;
     throw new Error(`coturn did not start: ${why}\n${logLines.slice(-40).join('\n')}`);
   }
-  return { port, pid: proc.pid, realm, logLines, stop };
+  const relayPorts = { min: minPort, max: minPort + RELAY_PORTS - 1 };
+  return { port, pid: proc.pid, realm, relayPorts, logLines, stop };
 }

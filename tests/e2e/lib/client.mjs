@@ -25,9 +25,11 @@ export class Client {
     return this.page.getByTestId(id);
   }
 
-  async open(server, { path = '/', room } = {}) {
+  /** Loads `path` of `server`; `room` and each entry of `params` become URL parameters. */
+  async open(server, { path = '/', room, params = {} } = {}) {
     const url = new URL(path, server.url);
     if (room) url.searchParams.set('room', room);
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
     await this.page.goto(url.href, { timeout: STEP_MS });
   }
 

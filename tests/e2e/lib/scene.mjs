@@ -30,6 +30,7 @@ export class Scene {
   #browser = null; // a promise: users created at once share one launch
   #servers = [];
   #clients = [];
+  #logs = new Map(); // name -> array of lines, saved with a failure
 
   /** @param {{ browserArgs?: string[] }} options extra Chromium flags for this test's browser */
   constructor(name, { browserArgs = [] } = {}) {
@@ -47,15 +48,23 @@ export class Scene {
 
   /**
    * A user in their own browser context (own storage, own fake devices), with the page at
-   * `path` of `server` loaded.
+   * `path` of `server` loaded; `room` and `params` (e.g. `{ relay: '1' }`) go into its URL.
    */
-  async user(label, server, { path: pagePath = '/', room } = {}) {
+  async user(label, server, { path: pagePath = '/', room, params } = {}) {
     this.#browser ??= launchBrowser({ args: this.browserArgs });
     const { context, page } = await (await this.#browser).newPage();
     const client = new Client(label, context, page);
     this.#clients.push(client);
-    await client.open(server, { path: pagePath, room });
+    await client.open(server, { path: pagePath, room, params });
     return client;
+  }
+
+  /**
+   * Keeps `lines` (an array the caller goes on filling, e.g. a helper process's log) with the
+   * artifacts of a failure, as `<name>.log`.
+   */
+  attachLog(name, lines) {
+    this.#logs.set(name, lines);
   }
 
   /**
@@ -89,6 +98,9 @@ export class Scene {
     this.#servers.forEach((server, i) => {
       fs.writeFileSync(path.join(dir, `server-${i}.log`), server.log.join('\n') + '\n');
     });
+    for (const [name, lines] of this.#logs) {
+      fs.writeFileSync(path.join(dir, `${slug(name)}.log`), lines.join('\n') + '\n');
+    }
     return dir;
   }
 
