@@ -1,0 +1,191 @@
+// The upgrade path of HttpSession: the WebSocket request's checks (version, key, room,
+// origin), the per-address count behind a trusted proxy, the login, and the hand-over to a
+// WsSession. The rest of HttpSession is in http_session.cpp.
+
+#include "auth/request_token.hpp"
+#include "auth/token_claims.hpp"
+#include "config/http_limits.hpp"
+#include "http/forwarded.hpp"
+#include "http/request_checks.hpp"
+#include "http/responses.hpp"
+#include "log/log.hpp"
+#include "net/http_session.hpp"
+#include "net/ws_session.hpp"
+#include "protocol/text_rules.hpp"
+#include "protocol/user_name.hpp"
+#include "tls/tls_context.hpp"
+#include "util/url.hpp"
+
+#include <algorithm>
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/core/error.hpp>
+
+namespace switchboard {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+
+namespace {
+
+std::string endpoint_string(const net::ip::tcp::socket& socket) {
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+} // namespace
+
+template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
+  // Beast would answer a version other than 13 itself, without our headers.
+  if (request[bhttp::field::sec_websocket_version] != "13") {
+    request.keep_alive(false);
+    return send(http::make_error_response(
+        request, bhttp::status::upgrade_required, "Only WebSocket version 13 is spoken here\n",
+        {{bhttp::field::sec_websocket_version, "13"}}, hsts(request)));
+  }
+  // Beast 1.81 takes any Sec-WebSocket-Key; RFC 6455 wants 400 for a bad one.
+  if (!http::has_valid_websocket_key(request)) {
+    request.keep_alive(false);
+    return send(http::make_error_response(
+        request, bhttp::status::bad_request,
+        "Sec-WebSocket-Key must be one base64 value of 16 bytes\n", {}, hsts(request)));
+  }
+  const auto room = room_for_target(request.target());
+  if (!room || room->empty()) {
+    request.keep_alive(false);
+    return send(room
+                    ? http::make_error_response(request, bhttp::status::bad_request,
+                                                "Room names are 1-64 of A-Z a-z 0-9 . _ -\n", {},
+                                                hsts(request))
+                    : http::make_error_response(request, bhttp::status::not_found,
+                                                "No WebSocket endpoint here\n", {}, hsts(request)));
+  }
+  // Cross-site WebSocket hijacking: a page elsewhere opening a socket with the user's
+  // cookies or a token it found. Browsers always send Origin; other clients may omit it.
+  const auto& origins = context_.config.allowed_origins;
+  if (const auto origin = request[bhttp::field::origin];
+      !origins.empty() && !origin.empty() &&
+      std::find(origins.begin(), origins.end(), origin) == origins.end()) {
+    request.keep_alive(false);
+    log::info("origin-refused", {{"conn", id_}, {"origin", std::string_view(origin)}});
+    return send(http::make_json_error(request, bhttp::status::forbidden, "origin-not-allowed",
+                                      "This server does not accept WebSockets from that page's "
+                                      "origin.",
+                                      {}, hsts(request)));
+  }
+  const auto client = client_address(request);
+  // Behind a trusted proxy every upgrade is counted against the address the proxy forwards
+  // (one proxy connection may carry many clients' requests).
+  if (!ip_slot_ && http::is_trusted_proxy(peer_address(), context_.config.trusted_proxies)) {
+    auto counted = context_.per_ip.admit(client, std::chrono::steady_clock::now());
+    if (counted.verdict != PerIpLimits::Verdict::admitted) {
+      const bool too_fast = counted.verdict == PerIpLimits::Verdict::too_fast;
+      log::info("connection-refused",
+                {{"conn", id_},
+                 {"remote", client.to_string()},
+                 {"reason", too_fast ? "ip-handshake-rate" : "max-connections-per-ip"}});
+      request.keep_alive(false);
+      return send(
+          http::make_json_error(request, bhttp::status::too_many_requests,
+                                too_fast ? "too-many-handshakes" : "too-many-connections",
+                                too_fast ? "Your address opens connections too fast; slow down."
+                                         : "Your address holds as many connections as it may.",
+                                {{bhttp::field::retry_after,
+                                  too_fast ? retry_after_handshake_rate : retry_after_seconds}},
+                                hsts(request)));
+    }
+    ip_slot_ = std::move(counted.slot);
+  }
+  if (context_.authenticator == nullptr)
+    return accept_websocket(std::move(request), auth::Admission{*room, {}, {}});
+
+  auth::AdmissionRequest asked{
+      *room, query_param(split_target(request.target()).query, "name").value_or(std::string()),
+      auth::token_from_request(request), client.to_string()};
+  // Held by the callback, which may run on another thread (a webhook's answer).
+  auto held = std::make_shared<Request>(std::move(request));
+  context_.authenticator->admit(std::move(asked), [self = this->shared_from_this(),
+                                                   held](auth::AdmissionResult result) {
+    net::dispatch(self->stream_.get_executor(), [self, held, result = std::move(result)]() mutable {
+      self->on_admission(std::move(*held), std::move(result));
+    });
+  });
+}
+
+template <class Stream>
+void HttpSession<Stream>::on_admission(Request request, auth::AdmissionResult result) {
+  request.keep_alive(false);
+  if (stopping_)
+    return send(http::make_json_error(request, bhttp::status::service_unavailable, "shutting-down",
+                                      "The server is shutting down.", {}, hsts(request)));
+  if (auto* refusal = std::get_if<auth::Refusal>(&result)) {
+    log::info("login-refused", {{"conn", id_},
+                                {"status", static_cast<int>(refusal->status)},
+                                {"code", refusal->code},
+                                {"reason", refusal->message}});
+    // RFC 6750 §3: a 401 names the scheme it wants.
+    if (refusal->status == bhttp::status::unauthorized)
+      return send(http::make_json_error(request, refusal->status, refusal->code, refusal->message,
+                                        {{bhttp::field::www_authenticate, "Bearer"}},
+                                        hsts(request)));
+    return send(http::make_json_error(request, refusal->status, refusal->code, refusal->message, {},
+                                      hsts(request)));
+  }
+  auto& admission = std::get<auth::Admission>(result);
+  if (!protocol::is_valid_room_name(admission.room))
+    return send(
+        http::make_json_error(request, bhttp::status::service_unavailable, auth::auth_unavailable,
+                              "The authenticator chose an invalid room name.", {}, hsts(request)));
+  if (!admission.name.empty()) {
+    // The granted name is registered as any other: its NFC form, by the same rules.
+    auto name = protocol::make_user_name(admission.name);
+    if (const auto* error = std::get_if<protocol::ErrorCode>(&name)) {
+      const auto why = "The granted name is not a valid user name (" +
+                       std::string(protocol::code_string(*error)) + ").";
+      // A token's sub is the token's fault (401); a webhook's answer is the login service's
+      // (503, as for an invalid room).
+      if (context_.jwt != nullptr)
+        return send(http::make_json_error(request, bhttp::status::unauthorized, auth::token_invalid,
+                                          why, {{bhttp::field::www_authenticate, "Bearer"}},
+                                          hsts(request)));
+      return send(http::make_json_error(request, bhttp::status::service_unavailable,
+                                        auth::auth_unavailable, why, {}, hsts(request)));
+    }
+    admission.name = std::move(std::get<protocol::UserName>(name).text);
+  }
+  accept_websocket(std::move(request), std::move(admission));
+}
+
+template <class Stream>
+void HttpSession<Stream>::accept_websocket(Request request, auth::Admission admission) {
+  // Behind a trusted proxy, the address it forwards; the port is the proxy's.
+  auto remote = endpoint_string(tcp().socket());
+  if (const auto client = client_address(request); client != peer_address())
+    remote = client.to_string() + " via " + remote;
+  if constexpr (is_tls) {
+    // The WebSocket keeps its own time limits; the stream's would cut it after the handshake
+    // timeout.
+    tcp().expires_never();
+    std::make_shared<WsSession<TlsStream>>(std::move(stream_), context_, std::move(slot_),
+                                           std::move(ip_slot_), id_, std::move(admission),
+                                           std::move(remote))
+        ->start(std::move(request));
+  } else {
+    std::make_shared<PlainWsSession>(stream_.release_socket(), context_, std::move(slot_),
+                                     std::move(ip_slot_), id_, std::move(admission),
+                                     std::move(remote))
+        ->start(std::move(request));
+  }
+}
+
+// The members defined here, for the two kinds (http_session.cpp instantiates the rest).
+#define SWITCHBOARD_INSTANTIATE(Stream)                                                            \
+  template void HttpSession<Stream>::upgrade(Request);                                             \
+  template void HttpSession<Stream>::on_admission(Request, auth::AdmissionResult);                 \
+  template void HttpSession<Stream>::accept_websocket(Request, auth::Admission);
+SWITCHBOARD_INSTANTIATE(beast::tcp_stream)
+SWITCHBOARD_INSTANTIATE(TlsStream)
+#undef SWITCHBOARD_INSTANTIATE
+
+} // namespace switchboard
