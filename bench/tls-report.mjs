@@ -54,6 +54,18 @@ const verdicts = [
   row('connection over ws: server CPU (µs; TCP, upgrade, register)', 'for comparison', values('conns-ws', cpuPerConn), 0),
   row('connection over wss, ECDSA P-256: server CPU (µs)', 'for comparison', values('conns-ecdsa', cpuPerConn), 0),
   row('TLS connections/s on one core, ECDSA P-256 (1 s ÷ the above)', '≥ 2,500', values('conns-ecdsa', (s) => 1e6 / cpuPerConn(s)), 0, (m) => m >= 2500),
+  row(
+    'TLS handshake alone, ECDSA: wss − ws connection CPU (µs)',
+    'for information',
+    paired('conns-ecdsa', 'conns-ws', (t, p) => cpuPerConn(t) - cpuPerConn(p)),
+    0,
+  ),
+  row(
+    'TLS handshakes/s on one core, ECDSA P-256 (1 s ÷ the above)',
+    'for information',
+    paired('conns-ecdsa', 'conns-ws', (t, p) => 1e6 / (cpuPerConn(t) - cpuPerConn(p))),
+    0,
+  ),
   row('TLS connections/s on one core, RSA-2048', 'for information', values('conns-rsa', (s) => 1e6 / cpuPerConn(s)), 0),
   row('idle connection over ws: server RSS (bytes, 10,000 held)', 'for comparison', values('memory-ws', (s) => s.rss_per_conn), 0),
   row('idle connection over wss: server RSS (bytes, 10,000 held)', 'for information', values('memory-wss', (s) => s.rss_per_conn), 0),

@@ -177,8 +177,11 @@ private:
         core->received(bytes);
       }
       result = kind == Kind::handshake ? core->handshake_step() : core->read_step(into);
-      // What OpenSSL wrote meanwhile (the handshake's answers) goes out now.
-      core->send_own_output();
+      // What OpenSSL wrote meanwhile goes out before waiting for the peer (who may be waiting
+      // for it: a handshake flight), and with an alert; otherwise it rides with the next
+      // write: the session ticket written as the handshake ends goes with the HTTP answer, one
+      // system call instead of two.
+      if (result.step != TlsCore::Step::done) core->send_own_output();
       if (result.step == TlsCore::Step::need_input) {
         state = 1;
         return core->tcp.async_read_some(core->input_space(), std::move(self));
