@@ -185,7 +185,7 @@ void HttpSession<Stream>::refuse(bhttp::status status, std::string_view reason) 
 template <class Stream> void HttpSession<Stream>::on_request() {
   auto request = parser_->release();
 
-  if (auto answer = turn_away_answer(request)) return send(std::move(*answer));
+  if (auto answer = turn_away_answer(request, turn_away_)) return send(std::move(*answer));
   if (redirect_to_https_) {
     request.keep_alive(false);
     const auto url = http::https_url(request[bhttp::field::host], request.target());
@@ -204,10 +204,11 @@ template <class Stream> void HttpSession<Stream>::on_request() {
 }
 
 template <class Stream>
-std::optional<bhttp::message_generator> HttpSession<Stream>::turn_away_answer(Request& request) {
-  if (turn_away_ == TurnAway::none) return std::nullopt;
+std::optional<bhttp::message_generator> HttpSession<Stream>::turn_away_answer(Request& request,
+                                                                              TurnAway why) {
+  if (why == TurnAway::none) return std::nullopt;
   request.keep_alive(false);
-  switch (turn_away_) {
+  switch (why) {
   case TurnAway::over_capacity:
     // At capacity the server still says how it is: /healthz is answered like any other time.
     if (is_health_check(request)) return std::nullopt;

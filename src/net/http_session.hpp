@@ -33,6 +33,19 @@ enum class TurnAway : std::uint8_t {
   too_fast_from_address,
 };
 
+// How a per-address verdict turns a connection away (none when admitted).
+inline TurnAway turn_away_for(PerIpLimits::Verdict verdict) {
+  switch (verdict) {
+  case PerIpLimits::Verdict::too_many_connections:
+    return TurnAway::too_many_from_address;
+  case PerIpLimits::Verdict::too_fast:
+    return TurnAway::too_fast_from_address;
+  case PerIpLimits::Verdict::admitted:
+    break;
+  }
+  return TurnAway::none;
+}
+
 template <class Stream>
 class HttpSession final : public Closable,
                           public std::enable_shared_from_this<HttpSession<Stream>> {
@@ -68,8 +81,10 @@ private:
   // The authenticator's answer (on this session's strand).
   void on_admission(Request request, auth::AdmissionResult result);
   void accept_websocket(Request request, auth::Admission admission);
-  // The turned-away answer for this connection's request, if it is one.
-  std::optional<boost::beast::http::message_generator> turn_away_answer(Request& request);
+  // The answer to `request` of a connection turned away for `why`; nullopt when it is served
+  // after all (none, or /healthz at capacity).
+  std::optional<boost::beast::http::message_generator> turn_away_answer(Request& request,
+                                                                        TurnAway why);
   // The client's address: the TCP peer's, or the one a trusted proxy forwards.
   boost::asio::ip::address client_address(const Request& request);
   // Strict-Transport-Security for an answer to `request`: over TLS to a host name.

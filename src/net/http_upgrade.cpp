@@ -79,21 +79,13 @@ template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
   // (one proxy connection may carry many clients' requests).
   if (!ip_slot_ && http::is_trusted_proxy(peer_address(), context_.config.trusted_proxies)) {
     auto counted = context_.per_ip.admit(client, std::chrono::steady_clock::now());
-    if (counted.verdict != PerIpLimits::Verdict::admitted) {
-      const bool too_fast = counted.verdict == PerIpLimits::Verdict::too_fast;
+    if (const auto why = turn_away_for(counted.verdict); why != TurnAway::none) {
       log::info("connection-refused",
                 {{"conn", id_},
                  {"remote", client.to_string()},
-                 {"reason", too_fast ? "ip-handshake-rate" : "max-connections-per-ip"}});
-      request.keep_alive(false);
-      return send(
-          http::make_json_error(request, bhttp::status::too_many_requests,
-                                too_fast ? "too-many-handshakes" : "too-many-connections",
-                                too_fast ? "Your address opens connections too fast; slow down."
-                                         : "Your address holds as many connections as it may.",
-                                {{bhttp::field::retry_after,
-                                  too_fast ? retry_after_handshake_rate : retry_after_seconds}},
-                                hsts(request)));
+                 {"reason", why == TurnAway::too_fast_from_address ? "ip-handshake-rate"
+                                                                   : "max-connections-per-ip"}});
+      return send(*turn_away_answer(request, why));
     }
     ip_slot_ = std::move(counted.slot);
   }

@@ -81,10 +81,7 @@ void Listener::on_accept(tcp::socket socket) {
   if (!ec && turn_away == TurnAway::none &&
       !http::is_trusted_proxy(peer.address(), context_.config.trusted_proxies)) {
     auto counted = context_.per_ip.admit(peer.address(), std::chrono::steady_clock::now());
-    if (counted.verdict == PerIpLimits::Verdict::too_many_connections)
-      turn_away = TurnAway::too_many_from_address;
-    else if (counted.verdict == PerIpLimits::Verdict::too_fast)
-      turn_away = TurnAway::too_fast_from_address;
+    turn_away = turn_away_for(counted.verdict);
     ip_slot = std::move(counted.slot);
   }
   if (turn_away == TurnAway::too_many_from_address || turn_away == TurnAway::too_fast_from_address)
