@@ -58,9 +58,10 @@ std::optional<std::string> room_for_target(std::string_view target) {
 template <class Stream>
 HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context, ConnectionSlot slot,
                                  IpSlot ip_slot, std::uint64_t id, TurnAway turn_away,
-                                 beast::flat_buffer buffer)
+                                 net::ip::tcp::endpoint peer, beast::flat_buffer buffer)
     : stream_(std::move(stream)), context_(context), slot_(std::move(slot)),
-      ip_slot_(std::move(ip_slot)), id_(id), turn_away_(turn_away), buffer_(std::move(buffer)) {}
+      ip_slot_(std::move(ip_slot)), id_(id), turn_away_(turn_away), peer_(peer),
+      buffer_(std::move(buffer)) {}
 
 template <class Stream> HttpSession<Stream>::~HttpSession() {
   context_.connections.untrack(id_);
@@ -105,7 +106,7 @@ template <class Stream> void HttpSession<Stream>::detect_tls() {
           std::make_shared<HttpSession<TlsStream>>(
               TlsStream(std::move(self->stream_), self->context_.tls->current()->native_handle()),
               self->context_, std::move(self->slot_), std::move(self->ip_slot_), self->id_,
-              self->turn_away_, std::move(self->buffer_))
+              self->turn_away_, self->peer_, std::move(self->buffer_))
               ->run();
         }
       });
@@ -233,12 +234,6 @@ std::optional<bhttp::message_generator> HttpSession<Stream>::turn_away_answer(Re
 
 template <class Stream> http::Hsts HttpSession<Stream>::hsts(const Request& request) const {
   return is_tls ? http::hsts_for_host(request[bhttp::field::host]) : http::Hsts::off;
-}
-
-template <class Stream> net::ip::address HttpSession<Stream>::peer_address() {
-  beast::error_code ec;
-  const auto peer = tcp().socket().remote_endpoint(ec);
-  return ec ? net::ip::address() : peer.address();
 }
 
 template <class Stream>

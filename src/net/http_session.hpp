@@ -54,9 +54,11 @@ public:
 
   // `ip_slot`: the connection counted against its address (empty when exempt, or when the
   // peer is a trusted proxy: then each upgrade is counted against the address it forwards).
+  // `peer`: the TCP peer, read once when the connection was accepted.
   // `buffer`: bytes already read (the TLS detection's).
   HttpSession(Stream&& stream, ServerContext& context, ConnectionSlot slot, IpSlot ip_slot,
-              std::uint64_t id, TurnAway turn_away, boost::beast::flat_buffer buffer = {});
+              std::uint64_t id, TurnAway turn_away, boost::asio::ip::tcp::endpoint peer,
+              boost::beast::flat_buffer buffer = {});
   ~HttpSession() override;
 
   void run();
@@ -89,8 +91,8 @@ private:
   boost::asio::ip::address client_address(const Request& request);
   // Strict-Transport-Security for an answer to `request`: over TLS to a host name.
   http::Hsts hsts(const Request& request) const;
-  // The TCP peer's address (unspecified if the socket is gone).
-  boost::asio::ip::address peer_address();
+  // The TCP peer's address (unspecified if it could not be read at accept).
+  boost::asio::ip::address peer_address() const { return peer_.address(); }
   boost::beast::http::message_generator respond(const Request& request);
   void send(boost::beast::http::message_generator response);
   // The last answer is written: stop sending, read and drop what the client still sends for a
@@ -104,6 +106,7 @@ private:
   IpSlot ip_slot_;
   const std::uint64_t id_;
   const TurnAway turn_away_;
+  const boost::asio::ip::tcp::endpoint peer_;
   bool stopping_ = false;
   // Plain HTTP on a TLS port: every request is answered with a redirect to https://.
   bool redirect_to_https_ = false;

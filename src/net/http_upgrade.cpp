@@ -27,10 +27,8 @@ namespace bhttp = beast::http;
 
 namespace {
 
-std::string endpoint_string(const net::ip::tcp::socket& socket) {
-  beast::error_code ec;
-  const auto endpoint = socket.remote_endpoint(ec);
-  if (ec) return "unknown";
+std::string endpoint_string(const net::ip::tcp::endpoint& endpoint) {
+  if (endpoint.port() == 0) return "unknown";
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
@@ -152,7 +150,7 @@ void HttpSession<Stream>::on_admission(Request request, auth::AdmissionResult re
 template <class Stream>
 void HttpSession<Stream>::accept_websocket(Request request, auth::Admission admission) {
   // Behind a trusted proxy, the address it forwards; the port is the proxy's.
-  auto remote = endpoint_string(tcp().socket());
+  auto remote = endpoint_string(peer_);
   if (const auto client = client_address(request); client != peer_address())
     remote = client.to_string() + " via " + remote;
   if constexpr (is_tls) {

@@ -88,7 +88,7 @@ void Listener::on_accept(tcp::socket socket) {
     log_address_refusal(peer.address(), turn_away);
   std::make_shared<PlainHttpSession>(beast::tcp_stream(std::move(socket)), context_,
                                      ConnectionSlot(connections), std::move(ip_slot),
-                                     connections.next_id(), turn_away)
+                                     connections.next_id(), turn_away, ec ? tcp::endpoint() : peer)
       ->run();
 }
 

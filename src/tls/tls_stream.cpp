@@ -153,9 +153,9 @@ const std::string& TlsCore::start_send() {
 
 void TlsCore::sent(const boost::system::error_code&) {
   send_active_ = false;
-  sending_.clear();
-  // A burst grew it: an idle connection keeps no send buffer.
-  if (sending_.capacity() > idle_inbox) std::string().swap(sending_);
+  // No send buffer is kept: most connections are idle most of the time, and one allocation per
+  // write costs little beside the SSL_write that filled it.
+  std::string().swap(sending_);
   if (out_.capacity() > busy_inbox) std::string().swap(out_);
 }
 

@@ -220,6 +220,34 @@ describe('TLS', { timeout: SUITE_TIMEOUT_MS }, () => {
   );
 
   test(
+    "TLS 1.3: the server's suite order decides (AES-128 first), but a client putting ChaCha20 first gets it",
+    { timeout: TEST_TIMEOUT_MS },
+    async (t) => {
+      const server = await tlsServer(t, ecdsa);
+      const { ca } = ecdsa;
+      // Node takes TLS 1.3 suites in `ciphers`, in the client's order.
+      const suiteFor = async (ciphers) => {
+        const socket = await tlsConnect(server.port, { ca, minVersion: 'TLSv1.3', ciphers });
+        const name = socket.getCipher().standardName;
+        socket.destroy();
+        return name;
+      };
+      // Node's OpenSSL offers AES-256 first; the server picks AES-128 (a SHA-256 key schedule).
+      assert.equal(
+        await suiteFor('TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256'),
+        'TLS_AES_128_GCM_SHA256',
+      );
+      // A client without AES hardware lists ChaCha20 first.
+      assert.equal(
+        await suiteFor('TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384'),
+        'TLS_CHACHA20_POLY1305_SHA256',
+      );
+      // A client that offers only AES-256 still gets in.
+      assert.equal(await suiteFor('TLS_AES_256_GCM_SHA384'), 'TLS_AES_256_GCM_SHA384');
+    },
+  );
+
+  test(
     'plain HTTP on the TLS port: 308 to the https:// URL, ws:// too; a bad Host gets 400',
     { timeout: TEST_TIMEOUT_MS },
     async (t) => {
