@@ -96,6 +96,7 @@ const verdicts = [
   row('idle connection over ws: server RSS (bytes, 10,000 held)', 'for comparison', values('memory-ws', (s) => s.rss_per_conn), 0),
   row('idle connection over wss: server RSS (bytes, 10,000 held)', 'for information', values('memory-wss', (s) => s.rss_per_conn), 0),
   row("of which the TLS layer: heap bytes one idle connection's OpenSSL state and TlsCore hold (micro)", 'for information', microValues('BM_TlsIdleConnectionMemory/ecdsa', (b) => b.bytes_per_connection), 0),
+  row('of that, what OpenSSL itself asked for (micro; its allocation sites in micro.err)', 'for information', microValues('BM_TlsIdleConnectionMemory/ecdsa', (b) => b.openssl_bytes_per_connection), 0),
   row('idle connection: wss ÷ ws RSS', '≤ 3', paired('memory-wss', 'memory-ws', (t, p) => t.rss_per_conn / p.rss_per_conn), 2, (m) => m <= 3),
   row('storm: 10,000 wss clients at once, each with a JWT: all registered (s)', '≤ 10', values('storm', (s) => s.window_s), 2, (m) => m <= 10),
   row('lost / errors, every run', '0 / 0', runs.map((run) => (run.summary ? run.summary.lost + run.summary.errors : undefined)), 0, (m) => m === 0),

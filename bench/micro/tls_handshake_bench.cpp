@@ -4,11 +4,14 @@
 // the client is OpenSSL over memory, with OpenSSL's default offer (TLS 1.3, X25519, AES-256
 // first), no session reuse: every handshake is a full one, as a crowd of new clients makes.
 //
-//   BM_TlsServerHandshake/{ecdsa,rsa}   one item = one full handshake, ClientHello to session
-//                                       ticket; only the server's calls are timed (thread CPU
-//                                       time), so the rate is handshakes/s on one core
+//   BM_TlsServerHandshake/{ecdsa,rsa}   one item = one full handshake, from the ClientHello to
+//                                       the first request read and its answer written; only
+//                                       the server's calls are timed (thread CPU time), so the
+//                                       rate is handshakes/s on one core
 //   BM_TlsIdleConnectionMemory/ecdsa    heap bytes (malloc's own accounting) one TlsCore holds
-//                                       after its handshake and one request, all reads done
+//                                       after its handshake and one request, all reads done;
+//                                       of them, what OpenSSL asked for, and where (its source
+//                                       file and line, printed to stderr): where the memory goes
 //
 // Every handshake is checked (it completes, TLS 1.3 with the suite the server prefers), so a
 // broken path is an error, not a fast number.
@@ -16,6 +19,7 @@
 #include "tls/tls_context.hpp"
 #include "tls/tls_stream.hpp"
 
+#include <algorithm>
 #include <benchmark/benchmark.h>
 #include <boost/asio/io_context.hpp>
 #include <cstdio>
@@ -24,19 +28,71 @@
 #include <ctime>
 #include <filesystem>
 #include <malloc.h>
+#include <map>
 #include <memory>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace switchboard::microbench {
 namespace {
 
 namespace net = boost::asio;
+
+// OpenSSL's allocations, by the source line that made them, while `tracking`. Installed before
+// anything in the process allocates through OpenSSL (see install_openssl_allocation_hooks);
+// outside a measurement it only forwards to malloc.
+struct OpenSslAllocation {
+  const char* file;
+  int line;
+  std::size_t size;
+};
+bool tracking = false;
+std::unordered_map<void*, OpenSslAllocation>* live_allocations = nullptr;
+bool hooks_installed = false;
+
+void note(void* pointer, std::size_t size, const char* file, int line) {
+  if (!tracking || pointer == nullptr) return;
+  tracking = false; // the map's own allocations are not OpenSSL's
+  (*live_allocations)[pointer] = {file, line, size};
+  tracking = true;
+}
+void forget(void* pointer) {
+  if (pointer == nullptr || live_allocations == nullptr || live_allocations->empty()) return;
+  const bool was = tracking;
+  tracking = false;
+  live_allocations->erase(pointer);
+  tracking = was;
+}
+void* tracked_malloc(std::size_t size, const char* file, int line) {
+  void* pointer = std::malloc(size);
+  note(pointer, size, file, line);
+  return pointer;
+}
+void* tracked_realloc(void* old, std::size_t size, const char* file, int line) {
+  forget(old);
+  void* pointer = std::realloc(old, size);
+  note(pointer, size, file, line);
+  return pointer;
+}
+void tracked_free(void* pointer, const char*, int) {
+  forget(pointer);
+  std::free(pointer);
+}
+
+// Before every C++ static initializer (Boost.Asio's initializes OpenSSL): OpenSSL accepts
+// allocation functions only before its first allocation.
+__attribute__((constructor(101))) void install_openssl_allocation_hooks() {
+  live_allocations = new std::unordered_map<void*, OpenSslAllocation>();
+  hooks_installed = CRYPTO_set_mem_functions(tracked_malloc, tracked_realloc, tracked_free) == 1;
+}
 
 double thread_cpu_seconds() {
   timespec now{};
@@ -160,7 +216,7 @@ public:
     const char answer[] = "HTTP/1.1 101 Switching Protocols\r\n\r\n";
     std::string records;
     timed([&] {
-      // The answer, with the session ticket that waited for it.
+      // The answer (and whatever TLS left to send with it).
       step = server_->encrypt(net::buffer(answer, sizeof answer - 1));
       records = take_server_output();
     });
@@ -239,24 +295,65 @@ void BM_TlsIdleConnectionMemory(benchmark::State& state, bool rsa) {
   constexpr std::size_t connections = 1000;
   net::io_context ioc;
   auto& with = contexts(rsa);
+  if (!hooks_installed) return state.SkipWithError("OpenSSL allocated before the hooks");
   double bytes_per_connection = 0;
-  for (auto _ : state) {
-    std::vector<std::shared_ptr<TlsCore>> held;
+  std::map<std::string, std::pair<std::size_t, std::size_t>> by_site; // bytes, allocations
+  std::size_t openssl_bytes = 0;
+  // Holds `connections` idle TLS connections; false (with `problem` set) when one failed.
+  auto hold = [&](std::vector<std::shared_ptr<TlsCore>>& held, std::string& problem) {
     held.reserve(connections);
-    malloc_trim(0);
-    const auto before = mallinfo2().uordblks;
     for (std::size_t i = 0; i < connections; ++i) {
-      std::string problem;
       Connection connection(ioc, with);
-      if (connection.run(problem) < 0) return state.SkipWithError(problem.c_str());
+      if (connection.run(problem) < 0) return false;
       held.push_back(connection.take_server());
     }
-    const auto after = mallinfo2().uordblks;
-    bytes_per_connection =
-        (static_cast<double>(after) - static_cast<double>(before)) / connections;
+    return true;
+  };
+  for (auto _ : state) {
+    std::string problem;
+    {
+      // All the heap they hold, malloc's overhead included.
+      std::vector<std::shared_ptr<TlsCore>> held;
+      malloc_trim(0);
+      const auto before = mallinfo2().uordblks;
+      if (!hold(held, problem)) return state.SkipWithError(problem.c_str());
+      bytes_per_connection =
+          (static_cast<double>(mallinfo2().uordblks) - static_cast<double>(before)) /
+          connections;
+    }
+    {
+      // Again, OpenSSL's allocations tracked (the tracking's own map would count above).
+      std::vector<std::shared_ptr<TlsCore>> held;
+      live_allocations->clear();
+      tracking = true;
+      const bool held_all = hold(held, problem);
+      tracking = false;
+      if (!held_all) return state.SkipWithError(problem.c_str());
+      by_site.clear();
+      openssl_bytes = 0;
+      for (const auto& [pointer, allocation] : *live_allocations) {
+        auto& site = by_site[std::string(allocation.file) + ":" + std::to_string(allocation.line)];
+        site.first += allocation.size;
+        site.second += 1;
+        openssl_bytes += allocation.size;
+      }
+      live_allocations->clear();
+    }
   }
   state.counters["bytes_per_connection"] = bytes_per_connection;
+  state.counters["openssl_bytes_per_connection"] =
+      static_cast<double>(openssl_bytes) / connections;
   state.SetLabel(std::string(rsa ? "RSA-2048" : "ECDSA P-256") + ", OpenSSL + TlsCore");
+  // Where OpenSSL's part goes, per connection, biggest first (stderr: not a measurement).
+  std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> sites(by_site.begin(),
+                                                                                 by_site.end());
+  std::sort(sites.begin(), sites.end(),
+            [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+  std::fprintf(stderr, "OpenSSL's heap per idle connection: %zu bytes asked for\n",
+               openssl_bytes / connections);
+  for (const auto& [site, totals] : sites)
+    std::fprintf(stderr, "%8zu bytes in %3zu allocation(s)  %s\n", totals.first / connections,
+                 totals.second / connections, site.c_str());
 }
 BENCHMARK_CAPTURE(BM_TlsIdleConnectionMemory, ecdsa, false)->Iterations(3)->Unit(benchmark::kMillisecond);
 

@@ -98,12 +98,15 @@ LoadedTls load_tls(const std::string& cert_file, const std::string& key_file) {
   if (SSL_CTX_set_ciphersuites(native, tls13_suites) != 1)
     fail("cannot set the TLS 1.3 suites for", cert_file);
   SSL_CTX_set_alpn_select_cb(native, select_http11, nullptr);
-  // Resumption by ticket only (TLS 1.3 and 1.2), and one ticket per handshake: a browser
-  // reconnecting resumes with it, without a certificate signature, while a second ticket
-  // (OpenSSL's default, for clients that open connections in parallel) costs an encryption and
-  // an ASN.1 encoding of the session on every handshake for nothing. No server-side session
-  // cache: it would hold a session per TLS 1.2 client, up to 20,480 of them.
-  SSL_CTX_set_num_tickets(native, 1);
+  // No resumption: no session tickets, no session cache. A TLS 1.3 resumption still does the
+  // key exchange and saves only the certificate signature, and gets a new ticket; every full
+  // handshake would pay for one (an encryption and an ASN.1 encoding of the session). Measured
+  // (docs/benchmarks.md): a resumed handshake costs the server what a full one without tickets
+  // does, a full one with a ticket 6-8 % more. Without tickets there are also no ticket keys
+  // to rotate, nor tickets only one node of a cluster can read. A server-side cache would hold
+  // a session per TLS 1.2 client.
+  SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
+  SSL_CTX_set_num_tickets(native, 0);
   SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
   if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1)
     fail("cannot load the certificate chain", cert_file);

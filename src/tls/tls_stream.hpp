@@ -179,8 +179,8 @@ private:
       result = kind == Kind::handshake ? core->handshake_step() : core->read_step(into);
       // What OpenSSL wrote meanwhile goes out before waiting for the peer (who may be waiting
       // for it: a handshake flight), and with an alert; otherwise it rides with the next
-      // write: the session ticket written as the handshake ends goes with the HTTP answer, one
-      // system call instead of two.
+      // write, or goes when the next read has to wait: TLS 1.2's last server flight, written
+      // as the handshake ends, goes with the HTTP answer or before the wait for the request.
       if (result.step != TlsCore::Step::done) core->send_own_output();
       if (result.step == TlsCore::Step::need_input) {
         state = 1;

@@ -248,6 +248,26 @@ describe('TLS', { timeout: SUITE_TIMEOUT_MS }, () => {
   );
 
   test(
+    'no session tickets (TLS 1.2 or 1.3): every handshake is a full one',
+    { timeout: TEST_TIMEOUT_MS },
+    async (t) => {
+      const server = await tlsServer(t, ecdsa);
+      const { ca } = ecdsa;
+      for (const version of ['TLSv1.2', 'TLSv1.3']) {
+        const socket = await tlsConnect(server.port, { ca, minVersion: version, maxVersion: version });
+        let tickets = 0;
+        socket.on('session', () => (tickets += 1));
+        // A TLS 1.3 ticket comes after the handshake, before any answer: once an answer is
+        // here, a ticket would have been seen. A TLS 1.2 one is part of the handshake.
+        assert.equal(await statusLineOver(socket, '/healthz'), 'HTTP/1.1 200 OK', version);
+        assert.equal(tickets, 0, `${version}: the server sent a session ticket`);
+        assert.equal(socket.getTLSTicket(), undefined, `${version}: the handshake had a ticket`);
+        socket.destroy();
+      }
+    },
+  );
+
+  test(
     'plain HTTP on the TLS port: 308 to the https:// URL, ws:// too; a bad Host gets 400',
     { timeout: TEST_TIMEOUT_MS },
     async (t) => {
