@@ -288,7 +288,9 @@ void BM_TlsServerHandshake(benchmark::State& state, bool rsa) {
   state.SetItemsProcessed(state.iterations());
   state.SetLabel(rsa ? "RSA-2048" : "ECDSA P-256");
 }
-BENCHMARK_CAPTURE(BM_TlsServerHandshake, ecdsa, false)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_TlsServerHandshake, ecdsa, false)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_TlsServerHandshake, rsa, true)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 void BM_TlsIdleConnectionMemory(benchmark::State& state, bool rsa) {
@@ -318,8 +320,7 @@ void BM_TlsIdleConnectionMemory(benchmark::State& state, bool rsa) {
       const auto before = mallinfo2().uordblks;
       if (!hold(held, problem)) return state.SkipWithError(problem.c_str());
       bytes_per_connection =
-          (static_cast<double>(mallinfo2().uordblks) - static_cast<double>(before)) /
-          connections;
+          (static_cast<double>(mallinfo2().uordblks) - static_cast<double>(before)) / connections;
     }
     {
       // Again, OpenSSL's allocations tracked (the tracking's own map would count above).
@@ -341,8 +342,7 @@ void BM_TlsIdleConnectionMemory(benchmark::State& state, bool rsa) {
     }
   }
   state.counters["bytes_per_connection"] = bytes_per_connection;
-  state.counters["openssl_bytes_per_connection"] =
-      static_cast<double>(openssl_bytes) / connections;
+  state.counters["openssl_bytes_per_connection"] = static_cast<double>(openssl_bytes) / connections;
   state.SetLabel(std::string(rsa ? "RSA-2048" : "ECDSA P-256") + ", OpenSSL + TlsCore");
   // Where OpenSSL's part goes, per connection, biggest first (stderr: not a measurement).
   std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> sites(by_site.begin(),
@@ -356,7 +356,9 @@ void BM_TlsIdleConnectionMemory(benchmark::State& state, bool rsa) {
                  totals.second / connections, site.c_str());
 }
 // One pass is one measurement (and 2,000 handshakes): repetitions give the spread.
-BENCHMARK_CAPTURE(BM_TlsIdleConnectionMemory, ecdsa, false)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_TlsIdleConnectionMemory, ecdsa, false)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 } // namespace
 } // namespace switchboard::microbench
