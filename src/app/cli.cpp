@@ -33,6 +33,18 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->type_name("LEVEL")
       ->envname("SWITCHBOARD_LOG_LEVEL")
       ->default_str("info");
+  const std::map<std::string, LogFormat> formats{{"logfmt", LogFormat::logfmt},
+                                                 {"json", LogFormat::json}};
+  app.add_option("--log-format", config.log_format,
+                 "logfmt (key=value) or json (one object a line)")
+      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case).description(""))
+      ->type_name("FORMAT")
+      ->envname("SWITCHBOARD_LOG_FORMAT")
+      ->default_str("logfmt");
+  app.add_option("--log-file", config.log_file,
+                 "Append the log to FILE instead of stderr; SIGHUP reopens it (logrotate)")
+      ->type_name("FILE")
+      ->envname("SWITCHBOARD_LOG_FILE");
   app.add_option("--threads", config.threads, "Worker threads; 0 = one per core")
       ->envname("SWITCHBOARD_THREADS")
       ->capture_default_str();

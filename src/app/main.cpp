@@ -32,6 +32,14 @@ int main(int argc, char** argv) {
   auto config = switchboard::parse_command_line(argc, argv, exit_code);
   if (!config) return exit_code;
   switchboard::log::set_level(config->log_level);
+  switchboard::log::set_format(config->log_format);
+  try {
+    if (!config->log_file.empty()) switchboard::log::log_to_file(config->log_file);
+  } catch (const std::exception& e) {
+    // Nowhere else to say it: the log file is what failed.
+    switchboard::log::error("fatal", {{"reason", e.what()}});
+    return 1;
+  }
   raise_open_file_limit();
   try {
     switchboard::protocol::load_name_rules();

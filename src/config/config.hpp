@@ -15,6 +15,8 @@
 namespace switchboard {
 
 enum class LogLevel { debug, info, warn, error };
+// logfmt (key=value, for people and grep) or one JSON object per line (for log shippers).
+enum class LogFormat { logfmt, json };
 
 struct Limits {
   // Largest accepted WebSocket message. A video SDP with many codecs and simulcast is 5-20 KB;
@@ -144,6 +146,9 @@ struct Config {
   std::uint16_t port = 6503;
   std::string web_root = "web";
   LogLevel log_level = LogLevel::info;
+  LogFormat log_format = LogFormat::logfmt;
+  // Empty: stderr (what systemd's journal takes). A path: appended to, reopened on SIGHUP.
+  std::string log_file;
   // Worker threads running the event loop; 0 means one per core.
   unsigned threads = 0;
   // Sent to every client right after "id". Empty (the default) works between peers that can

@@ -22,5 +22,8 @@ inline constexpr std::size_t linger_bytes = 16 * 1024 * 1024;
 // the rate per second).
 inline constexpr std::string_view retry_after_seconds = "5";
 inline constexpr std::string_view retry_after_handshake_rate = "1";
+// A WebSocket refused by a draining server: in a second another node (or this one restarted)
+// takes it; the browser client comes back sooner on its own after a 1012.
+inline constexpr std::string_view retry_after_draining = "1";
 
 } // namespace switchboard

@@ -55,6 +55,13 @@ beast_http::message_generator make_json_response(const Request& request, std::st
   return make_text(request, beast_http::status::ok, "application/json", std::move(json), {}, hsts);
 }
 
+beast_http::message_generator make_json_response(const Request& request, beast_http::status status,
+                                                 std::string json,
+                                                 std::initializer_list<ExtraHeader> extra,
+                                                 Hsts hsts) {
+  return make_text(request, status, "application/json", std::move(json), extra, hsts);
+}
+
 beast_http::message_generator make_json_error(const Request& request, beast_http::status status,
                                               std::string_view code, std::string_view message,
                                               std::initializer_list<ExtraHeader> extra, Hsts hsts) {

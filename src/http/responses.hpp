@@ -39,6 +39,10 @@ template <class Fields> void set_security_headers(Fields& headers, Hsts hsts);
 
 boost::beast::http::message_generator make_json_response(const Request& request, std::string json,
                                                          Hsts hsts = Hsts::off);
+// The same with another status (a 503 from /readyz).
+boost::beast::http::message_generator
+make_json_response(const Request& request, boost::beast::http::status status, std::string json,
+                   std::initializer_list<ExtraHeader> extra = {}, Hsts hsts = Hsts::off);
 
 // An error as JSON, {"code":...,"message":...}, for clients that branch on the code (a refused
 // login: 401, 403, 503).

@@ -21,6 +21,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <cstdio>
 
 namespace switchboard {
 namespace net = boost::asio;
@@ -34,6 +35,10 @@ constexpr std::string_view default_room = "default";
 
 bool is_health_check(const bhttp::request<bhttp::string_body>& request) {
   return split_target(request.target()).path == "/healthz";
+}
+
+bool is_readiness_check(const bhttp::request<bhttp::string_body>& request) {
+  return split_target(request.target()).path == "/readyz";
 }
 
 } // namespace
@@ -185,6 +190,8 @@ void HttpSession<Stream>::refuse(bhttp::status status, std::string_view reason) 
 
 template <class Stream> void HttpSession<Stream>::on_request() {
   auto request = parser_->release();
+  // While the server drains, every answer is the connection's last, and says so.
+  if (context_.draining) request.keep_alive(false);
 
   if (auto answer = turn_away_answer(request, turn_away_)) return send(std::move(*answer));
   if (redirect_to_https_) {
@@ -211,8 +218,8 @@ std::optional<bhttp::message_generator> HttpSession<Stream>::turn_away_answer(Re
   request.keep_alive(false);
   switch (why) {
   case TurnAway::over_capacity:
-    // At capacity the server still says how it is: /healthz is answered like any other time.
-    if (is_health_check(request)) return std::nullopt;
+    // At capacity the server still says how it is: /healthz and /readyz are answered.
+    if (is_health_check(request) || is_readiness_check(request)) return std::nullopt;
     log::warn("connection-refused", {{"conn", id_}, {"reason", "max-connections"}});
     return http::make_error_response(
         request, bhttp::status::service_unavailable, "Server is at its connection limit\n",
@@ -248,18 +255,30 @@ bhttp::message_generator HttpSession<Stream>::respond(const Request& request) {
     return http::make_error_response(request, bhttp::status::method_not_allowed,
                                      "Method not allowed\n", {}, hsts);
   if (is_health_check(request)) {
+    // Alive, and its numbers: 200 for as long as the process answers at all.
     const auto stats = context_.router.stats();
     const auto uptime =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - context_.started).count();
-    return http::make_json_response(request,
-                                    boost::json::serialize(boost::json::object{
-                                        {"status", "ok"},
-                                        {"uptime_s", uptime},
-                                        {"connections", context_.connections.count()},
-                                        {"users", stats.users},
-                                        {"rooms", stats.rooms},
-                                    }),
+    // Written by hand: Boost.JSON prints a double as 8.719196378E1, not as 87.192.
+    char body[192];
+    const int size = std::snprintf(
+        body, sizeof body,
+        R"({"status":"ok","uptime_s":%.3f,"connections":%zu,"users":%zu,"rooms":%zu})", uptime,
+        context_.connections.count(), static_cast<std::size_t>(stats.users),
+        static_cast<std::size_t>(stats.rooms));
+    return http::make_json_response(request, std::string(body, static_cast<std::size_t>(size)),
                                     hsts);
+  }
+  if (is_readiness_check(request)) {
+    // Whether to send new clients here (a load balancer's question): not while draining, nor
+    // at --max-connections.
+    // This request's own connection counts: full when no other one could get in now.
+    const bool full = context_.connections.count() > context_.config.limits.max_connections;
+    const std::string_view status = context_.draining ? "draining" : full ? "full" : "ready";
+    auto body = std::string(R"({"status":")").append(status).append(R"("})");
+    if (status == "ready") return http::make_json_response(request, std::move(body), hsts);
+    return http::make_json_response(request, bhttp::status::service_unavailable, std::move(body),
+                                    {{bhttp::field::retry_after, retry_after_seconds}}, hsts);
   }
   return http::serve_static(context_.web_root, request, hsts);
 }

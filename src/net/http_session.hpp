@@ -80,6 +80,8 @@ private:
   // Answers a request that cannot be served (malformed, too large, ambiguous) and closes.
   void refuse(boost::beast::http::status status, std::string_view reason);
   void upgrade(Request request);
+  // The server is draining: answers 503 server-draining (and returns true).
+  bool refused_while_draining(Request& request);
   // The authenticator's answer (on this session's strand).
   void on_admission(Request request, auth::AdmissionResult result);
   void accept_websocket(Request request, auth::Admission admission);

@@ -34,7 +34,17 @@ std::string endpoint_string(const net::ip::tcp::endpoint& endpoint) {
 
 } // namespace
 
+template <class Stream> bool HttpSession<Stream>::refused_while_draining(Request& request) {
+  if (!context_.draining) return false;
+  request.keep_alive(false);
+  send(http::make_json_error(request, bhttp::status::service_unavailable, "server-draining",
+                             "This server is restarting or stopping; connect again.",
+                             {{bhttp::field::retry_after, retry_after_draining}}, hsts(request)));
+  return true;
+}
+
 template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
+  if (refused_while_draining(request)) return;
   // Beast would answer a version other than 13 itself, without our headers.
   if (request[bhttp::field::sec_websocket_version] != "13") {
     request.keep_alive(false);
@@ -149,6 +159,8 @@ void HttpSession<Stream>::on_admission(Request request, auth::AdmissionResult re
 
 template <class Stream>
 void HttpSession<Stream>::accept_websocket(Request request, auth::Admission admission) {
+  // Draining began while the login was being decided.
+  if (refused_while_draining(request)) return;
   // Behind a trusted proxy, the address it forwards; the port is the proxy's.
   auto remote = endpoint_string(peer_);
   if (const auto client = client_address(request); client != peer_address())
@@ -171,6 +183,7 @@ void HttpSession<Stream>::accept_websocket(Request request, auth::Admission admi
 
 // The members defined here, for the two kinds (http_session.cpp instantiates the rest).
 #define SWITCHBOARD_INSTANTIATE(Stream)                                                            \
+  template bool HttpSession<Stream>::refused_while_draining(Request&);                             \
   template void HttpSession<Stream>::upgrade(Request);                                             \
   template void HttpSession<Stream>::on_admission(Request, auth::AdmissionResult);                 \
   template void HttpSession<Stream>::accept_websocket(Request, auth::Admission);

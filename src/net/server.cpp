@@ -7,8 +7,10 @@
 #include "protocol/outbound.hpp"
 
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <sys/resource.h>
 #include <thread>
@@ -158,7 +160,7 @@ void Server::wait_for_signal() {
       return;
     }
     log::info("shutdown", {{"signal", signal}, {"connections", connections_.count()}});
-    begin_shutdown();
+    begin_shutdown(signal);
     wait_for_signal();
   });
 }
@@ -166,17 +168,28 @@ void Server::wait_for_signal() {
 void Server::wait_for_reload() {
   reload_signals_.async_wait([this](boost::system::error_code ec, int) {
     if (ec) return;
+    if (!config_.log_file.empty()) {
+      // First: what follows (the TLS reload's line) is already in the new file.
+      if (log::reopen_file())
+        log::info("log-reopened", {{"file", config_.log_file}});
+      else
+        log::error("log-reopen-failed",
+                   {{"file", config_.log_file}, {"reason", std::strerror(errno)}});
+    }
     if (tls_)
       tls_->reload();
-    else
+    else if (config_.log_file.empty())
       log::info("reload", {{"reason", "nothing to reload"}});
     wait_for_reload();
   });
 }
 
-void Server::begin_shutdown() {
+void Server::begin_shutdown(int signal) {
   shutting_down_ = true;
-  listener_->stop();
+  context_.restarting = signal == SIGTERM;
+  // The port stays open while draining, for load balancers: /readyz answers 503, new
+  // WebSockets are refused (503), and every answer ends its connection.
+  context_.draining = true;
   router_.shutdown();
   connections_.on_drained([this] { net::post(control_, [this] { on_drained(); }); });
   connections_.shutdown_all();
@@ -184,12 +197,16 @@ void Server::begin_shutdown() {
   shutdown_deadline_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     log::warn("shutdown-timeout", {{"connections", connections_.count()}});
+    listener_->stop();
     connections_.abort_all();
   });
 }
 
 void Server::on_drained() {
-  // Nothing is left but these two waits: cancelling them lets the event loop finish.
+  // Every connection is gone: no more accepting, and one that came in at this moment is told
+  // to go. Then nothing is left but these waits: cancelling them lets the event loop finish.
+  listener_->stop();
+  connections_.shutdown_all();
   shutdown_deadline_.cancel();
   signals_.cancel();
   reload_signals_.cancel();

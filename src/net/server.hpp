@@ -1,9 +1,12 @@
 #pragma once
 // The whole server: event loop, worker threads, router, listener, signals and shutdown.
 //
-// Shutdown (SIGINT/SIGTERM): stop accepting, send every WebSocket a 1001 close, wait up to
-// --shutdown-timeout for connections to finish, then cut the rest. The event loop then runs out
-// of work and run() returns 0 with every session destroyed. A second signal cuts at once.
+// Shutdown (SIGTERM, SIGINT) drains: /readyz answers 503 and new WebSockets are refused (the
+// port stays open so that a load balancer sees it), every WebSocket gets a close, 1012 "service
+// restart" after SIGTERM (clients come straight back, elsewhere or to this server restarted),
+// 1001 "going away" after SIGINT; once every connection is gone, or after --shutdown-timeout
+// (the rest are cut), the listener closes, the event loop runs out of work and run() returns 0
+// with every session destroyed. A second signal cuts at once.
 //
 // SIGHUP reloads what can change under a running server: the TLS certificate and key.
 
@@ -35,7 +38,8 @@ public:
 private:
   void wait_for_signal();
   void wait_for_reload();
-  void begin_shutdown();
+  // SIGTERM: a restart (close 1012); SIGINT: going away (1001).
+  void begin_shutdown(int signal);
   void on_drained();
 
   Config config_;

@@ -8,6 +8,7 @@
 #include "routing/peer.hpp"
 #include "routing/router.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 
@@ -36,6 +37,12 @@ struct ServerContext {
   auth::Authenticator* authenticator = nullptr;
   // The same object when it is --auth jwt: renews tokens on live connections.
   const auth::JwtAuthenticator* jwt = nullptr;
+  // Set when shutdown begins, before any connection is told: /readyz answers 503 from then on.
+  std::atomic<bool> draining{false};
+  // How WebSockets are closed then: 1012 "service restart" after SIGTERM (a service manager
+  // or a rolling upgrade stopping this node: clients come straight back, to another node or
+  // to this one restarted), 1001 "going away" after SIGINT (someone stopped it by hand).
+  std::atomic<bool> restarting{false};
 };
 
 } // namespace switchboard

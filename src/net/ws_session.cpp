@@ -107,8 +107,7 @@ template <class NextLayer> void WsSession<NextLayer>::start(Request request) {
     if (self->closing_) {
       // Shutdown began during the handshake: now there is a WebSocket to say goodbye on.
       self->closing_ = false;
-      self->close(websocket::close_code::going_away, "server shutting down",
-                  self->context_.config.limits.shutdown_timeout);
+      self->say_goodbye();
       return self->drain();
     }
     self->greet(auth::unix_now());
@@ -229,10 +228,16 @@ template <class NextLayer> void WsSession<NextLayer>::deliver(SharedText message
 }
 
 template <class NextLayer> void WsSession<NextLayer>::shutdown() {
-  net::post(ws_.get_executor(), [self = self()] {
-    self->close(websocket::close_code::going_away, "server shutting down",
-                self->context_.config.limits.shutdown_timeout);
-  });
+  net::post(ws_.get_executor(), [self = self()] { self->say_goodbye(); });
+}
+
+template <class NextLayer> void WsSession<NextLayer>::say_goodbye() {
+  if (context_.restarting)
+    close(websocket::close_code::service_restart, "server restarting",
+          context_.config.limits.shutdown_timeout);
+  else
+    close(websocket::close_code::going_away, "server shutting down",
+          context_.config.limits.shutdown_timeout);
 }
 
 template <class NextLayer> void WsSession<NextLayer>::abort() {

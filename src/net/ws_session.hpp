@@ -76,6 +76,9 @@ private:
              std::chrono::steady_clock::duration grace);
   // Cuts the TCP connection at once; pending operations complete with operation_aborted.
   void close_socket();
+  // The server is stopping: close 1012 (restarting) or 1001 (going away), --shutdown-timeout
+  // to answer.
+  void say_goodbye();
 
   // Under the gate: for TCP a plain socket, as the WebSocket layer keeps the time limits
   // itself and tcp_stream's timers would only cost memory on every connection.

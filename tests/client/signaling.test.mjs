@@ -239,6 +239,30 @@ test('reconnects with capped exponential backoff and re-registers the same name'
   assert.equal(sig.attempt, 0, 'backoff resets after a registration');
 });
 
+test('a 1012 close (server restarting) brings the client back at once, only jittered; a failure then backs off', () => {
+  // A backoff base far above the restart jitter: the two cannot be mistaken for each other.
+  const sig = make({ baseDelayMs: 4000, maxDelayMs: 8000, restartJitterMs: 1000 });
+  sig.connect('ana');
+  register(sig);
+  FakeWebSocket.last().serverClose(1012);
+  assert.equal(sig.state, SignalingState.RECONNECTING);
+  assert.equal(sig.retryInMs, 500, 'jitter only: random 0.5 of 1,000 ms');
+  const before = FakeWebSocket.all.length;
+  timers.advance(499);
+  assert.equal(FakeWebSocket.all.length, before, 'not before the jitter');
+  timers.advance(1);
+  assert.equal(FakeWebSocket.all.length, before + 1);
+  // The restarted server (or another node) is not there yet: from here, the usual backoff.
+  FakeWebSocket.last().serverClose(1006);
+  assert.equal(sig.retryInMs, 4000);
+  timers.advance(4000);
+  const ws = register(sig, 'ana');
+  assert.deepEqual(ws.sent, [{ type: 'username', name: 'ana' }], 'the same name again');
+  // Any other close keeps the backoff (1001: the server went away for good, maybe).
+  ws.serverClose(1001);
+  assert.equal(sig.retryInMs, 4000);
+});
+
 test('after a rejectusername, reconnects re-register the assigned name', () => {
   const sig = make();
   sig.connect('ana');

@@ -12,7 +12,9 @@ import {
   destroyAllRawSockets,
   expectChatRoundTrip,
   handshakeStatus,
+  httpRequest,
   openRawWebSocket,
+  rawHttpRequest,
   register,
   roomUrl,
   scaled,
@@ -32,9 +34,13 @@ describe('lifecycle', { timeout: SUITE_TIMEOUT_MS }, () => {
     destroyAllRawSockets();
   });
 
-  for (const signal of ['SIGTERM', 'SIGINT']) {
+  // SIGTERM (a service manager, a rolling upgrade): 1012, come back; SIGINT (by hand): 1001.
+  for (const [signal, expectedCode] of [
+    ['SIGTERM', 1012],
+    ['SIGINT', 1001],
+  ]) {
     test(
-      `${signal}: every client gets close 1001, then the process exits with code 0`,
+      `${signal}: every client gets close ${expectedCode}, then the process exits with code 0`,
       { timeout: TEST_TIMEOUT_MS },
       async (t) => {
         const SHUTDOWN_TIMEOUT_S = 5;
@@ -52,7 +58,11 @@ describe('lifecycle', { timeout: SUITE_TIMEOUT_MS }, () => {
         server.proc.kill(signal);
         for (const client of clients) {
           const close = await withTimeout(client.closed, WAIT_MS, `${client.label} close`);
-          assert.equal(close.code, 1001, `${client.label} closed with ${JSON.stringify(close)}`);
+          assert.equal(
+            close.code,
+            expectedCode,
+            `${client.label} closed with ${JSON.stringify(close)}`,
+          );
         }
         const exit = await server.exitWithin(SHUTDOWN_TIMEOUT_S * 1000 + EXIT_SLACK_MS);
         assert.ok(exit, `still running ${SHUTDOWN_TIMEOUT_S} s after ${signal}`);
@@ -67,22 +77,55 @@ describe('lifecycle', { timeout: SUITE_TIMEOUT_MS }, () => {
   }
 
   test(
-    'SIGTERM with a client that never reads still exits with 0 within --shutdown-timeout',
+    'SIGTERM drains: /readyz 503, new WebSockets 503, /healthz 200; a client that never reads still ends within --shutdown-timeout',
     { timeout: TEST_TIMEOUT_MS },
     async (t) => {
-      const SHUTDOWN_TIMEOUT_S = 2;
+      const SHUTDOWN_TIMEOUT_S = 3;
       const server = await startServer(['--shutdown-timeout', String(SHUTDOWN_TIMEOUT_S)]);
       t.after(() => server.stop());
       const room = uniqueRoom('stuck');
       const polite = await register(roomUrl(server, room), 'polite');
-      // Never answers the close handshake: it stops reading and sends nothing.
+      // Never answers the close handshake: it stops reading and sends nothing. It keeps the
+      // server draining until --shutdown-timeout.
       const stuck = await openRawWebSocket(server.port, `/?room=${room}`, { replyToClose: false });
       await stuck.next('id');
       stuck.pause();
+      const ready = await httpRequest(server.port, 'GET', '/readyz');
+      assert.equal(ready.status, 200);
+      assert.deepEqual(JSON.parse(ready.body), { status: 'ready' });
 
+      const mark = server.logMark();
       server.proc.kill('SIGTERM');
+      await server.waitForLog(/event=shutdown /, { since: mark });
       const close = await withTimeout(polite.closed, WAIT_MS, 'polite client close');
-      assert.equal(close.code, 1001);
+      assert.equal(close.code, 1012);
+      // Still draining (the stuck client holds it): the port answers a load balancer.
+      // Asked to keep the connection (HTTP/1.1's default), it does not while draining.
+      const draining = await rawHttpRequest(
+        server.port,
+        `GET /readyz HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`,
+      );
+      assert.equal(draining.status, 503);
+      assert.deepEqual(JSON.parse(draining.body), { status: 'draining' });
+      assert.equal(draining.headers['retry-after'], '5');
+      assert.equal(draining.headers.connection, 'close', 'a draining server keeps no connection');
+      const health = await httpRequest(server.port, 'GET', '/healthz');
+      assert.equal(health.status, 200, 'alive while draining');
+      const refused = await rawHttpRequest(
+        server.port,
+        [
+          `GET /?room=${room} HTTP/1.1`,
+          `Host: 127.0.0.1:${server.port}`,
+          'Upgrade: websocket',
+          'Connection: Upgrade',
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+          'Sec-WebSocket-Version: 13',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      assert.equal(refused.status, 503);
+      assert.equal(JSON.parse(refused.body).code, 'server-draining');
       const exit = await server.exitWithin(SHUTDOWN_TIMEOUT_S * 1000 + EXIT_SLACK_MS);
       assert.ok(exit, `still running ${SHUTDOWN_TIMEOUT_S} s after SIGTERM with a stuck client`);
       assert.deepEqual(exit, { code: 0, signal: null });

@@ -120,8 +120,9 @@ export async function startServer(
         sanitizerLines.push(line);
         contextLeft -= 1;
       }
-      if (line.includes('event=listening')) {
-        const port = Number(/\bport=(\d+)/.exec(line)?.[1]);
+      // logfmt (event=listening port=N) or --log-format json ("event":"listening","port":N).
+      if (line.includes('event=listening') || line.includes('"event":"listening"')) {
+        const port = Number(/\bport"?[=:](\d+)/.exec(line)?.[1]);
         if (port > 0) resolve(port);
         else reject(new Error(`listening line without a port: ${line}`));
       }

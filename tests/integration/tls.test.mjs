@@ -618,7 +618,7 @@ describe('TLS', { timeout: SUITE_TIMEOUT_MS }, () => {
   );
 
   test(
-    'SIGTERM: every wss:// client gets close 1001, then the process exits with 0',
+    'SIGTERM: every wss:// client gets close 1012 (server restarting), then the process exits with 0',
     { timeout: TEST_TIMEOUT_MS },
     async (t) => {
       const SHUTDOWN_TIMEOUT_S = 5;
@@ -634,7 +634,7 @@ describe('TLS', { timeout: SUITE_TIMEOUT_MS }, () => {
       server.proc.kill('SIGTERM');
       for (const client of clients) {
         const close = await withTimeout(client.closed, WAIT_MS, `${client.label} close`);
-        assert.equal(close.code, 1001, `${client.label} closed with ${JSON.stringify(close)}`);
+        assert.equal(close.code, 1012, `${client.label} closed with ${JSON.stringify(close)}`);
       }
       const exit = await server.exitWithin(SHUTDOWN_TIMEOUT_S * 1000 + EXIT_SLACK_MS);
       assert.deepEqual(exit, { code: 0, signal: null }, server.stderrLines.slice(-20).join('\n'));

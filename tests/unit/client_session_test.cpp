@@ -61,14 +61,15 @@ protected:
     if (!context) {
       router = std::make_unique<LocalRouter>(ioc.get_executor(), 0ms, 100);
       per_ip = std::make_unique<PerIpLimits>(0, RateLimit{}, std::vector<Cidr>{});
-      context = std::make_unique<ServerContext>(
-          ServerContext{config,
-                        *router,
-                        connections,
-                        {},
-                        std::chrono::steady_clock::now(),
-                        make_shared_text(protocol::make_config_message(config.ice_servers)),
-                        *per_ip});
+      // In place: the context holds atomics, so it is neither copied nor moved.
+      context.reset(
+          new ServerContext{config,
+                            *router,
+                            connections,
+                            {},
+                            std::chrono::steady_clock::now(),
+                            make_shared_text(protocol::make_config_message(config.ice_servers)),
+                            *per_ip});
     }
     return std::make_shared<RecordingSession>(*context, next_id++, std::move(admission),
                                               "127.0.0.1:1");

@@ -37,6 +37,11 @@ export function backoffDelay(attempt, { baseMs = 500, capMs = 8000, random = Mat
   return Math.min(capMs, Math.round(exponential * (0.75 + random() * 0.5)));
 }
 
+/** Close code of a server that is restarting or handing its clients to another node (SIGTERM,
+ *  a rolling upgrade): come straight back, spread over `restartJitterMs` so that thousands of
+ *  clients do not arrive in the same millisecond. */
+export const SERVICE_RESTART = 1012;
+
 /** The WebSocket URL for a page: same origin, the page's `?room=` if it has one, and a login
  *  token (the page's `?token=`, or `token` given: a renewed one) for a server run with --auth. */
 export function signalingUrl(location, { token } = {}) {
@@ -94,6 +99,7 @@ export class Signaling extends Emitter {
   #maxQueue;
   #baseMs;
   #capMs;
+  #restartJitterMs;
   #ws = null;
   #retryTimer = null;
   #queue = [];
@@ -108,6 +114,7 @@ export class Signaling extends Emitter {
     maxQueue = 200,
     baseDelayMs = 500,
     maxDelayMs = 8000,
+    restartJitterMs = 1000,
   }) {
     super();
     this.#url = url;
@@ -117,6 +124,7 @@ export class Signaling extends Emitter {
     this.#maxQueue = maxQueue;
     this.#baseMs = baseDelayMs;
     this.#capMs = maxDelayMs;
+    this.#restartJitterMs = restartJitterMs;
   }
 
   /** Messages waiting for the next registration. */
@@ -205,17 +213,23 @@ export class Signaling extends Emitter {
       if (ws !== this.#ws) return; // a socket we already gave up on
       this.#ws = null;
       this.emit('disconnected', { code: event?.code, reason: event?.reason });
-      this.#scheduleRetry();
+      this.#scheduleRetry({ restart: event?.code === SERVICE_RESTART });
     };
   }
 
-  #scheduleRetry() {
-    this.retryInMs = backoffDelay(this.attempt, {
-      baseMs: this.#baseMs,
-      capMs: this.#capMs,
-      random: this.#random,
-    });
-    this.attempt += 1;
+  /** `restart`: the server said it is restarting (1012): no backoff, only jitter; a failure
+   *  after that backs off as usual. */
+  #scheduleRetry({ restart = false } = {}) {
+    if (restart) {
+      this.retryInMs = Math.round(this.#random() * this.#restartJitterMs);
+    } else {
+      this.retryInMs = backoffDelay(this.attempt, {
+        baseMs: this.#baseMs,
+        capMs: this.#capMs,
+        random: this.#random,
+      });
+      this.attempt += 1;
+    }
     this.#setState(SignalingState.RECONNECTING);
     this.#retryTimer = this.#timers.setTimeout(() => {
       this.#retryTimer = null;
