@@ -3,17 +3,126 @@
 #include "config/ice_server.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
 #include <map>
+#include <set>
+#include <sstream>
 
 namespace switchboard {
+namespace {
+
+// Options whose values --dump-config does not print.
+const std::set<std::string> secret_keys{"jwt-secret", "turn-secret"};
+
+// The config file (--config FILE, TOML): its keys are the long option names (port = 6503).
+// CLI11 2.1 reads the file before the environment, so a key in the file would beat an
+// environment variable; the documented order is flag > environment > file > default, so
+// the keys whose variable is set are dropped here, and the variable fills them in next. A key
+// that names no option is an error that names it.
+class ConfigFile final : public CLI::ConfigTOML {
+public:
+  explicit ConfigFile(const CLI::App& app) : app_(app) {}
+
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    auto read = CLI::ConfigTOML::from_config(input);
+    std::vector<CLI::ConfigItem> kept;
+    for (auto& item : read) {
+      // CLI11 adds bookkeeping items for [sections]: a section is not a key of ours.
+      if (item.name == "++" || item.name == "--") continue;
+      const auto key = item.fullname();
+      const CLI::Option* option =
+          item.parents.empty() ? app_.get_option_no_throw("--" + item.name) : nullptr;
+      if (option == nullptr || !option->get_configurable())
+        throw CLI::ConfigError("--config: unknown key '" + key +
+                               "' (keys are the long option names, as in --help)");
+      if (const char* env = std::getenv(option->get_envname().c_str());
+          !option->get_envname().empty() && env != nullptr && *env != '\0')
+        continue;
+      kept.push_back(std::move(item));
+    }
+    return kept;
+  }
+
+private:
+  const CLI::App& app_;
+};
+
+// CLI11 writes a list's default as one string, "[a,b]": a TOML array instead.
+std::string toml_value(const std::string& value) {
+  if (!value.starts_with("\"[") || !value.ends_with("]\"")) return value;
+  std::string array = "[";
+  std::istringstream items(value.substr(2, value.size() - 4));
+  for (std::string item; std::getline(items, item, ',');)
+    array += (array.size() > 1 ? ", \"" : "\"") + item + "\"";
+  return array + "]";
+}
+
+// For the options that take a name (--log-level info): the name of each value, as CLI11
+// keeps the value (a number) once it has mapped the name.
+using NamesByValue = std::map<std::string, std::map<std::string, std::string>>;
+
+template <class Enum>
+void remember_names(NamesByValue& names, const std::string& key,
+                    const std::map<std::string, Enum>& values) {
+  for (const auto& [name, value] : values)
+    names[key][std::to_string(static_cast<int>(value))] = "\"" + name + "\"";
+}
+
+// The effective configuration, as a config file would say it: every option, its value from
+// the flags, the environment, the file or its default; secrets are not printed.
+std::string effective_config(const CLI::App& app, const NamesByValue& names) {
+  std::istringstream dump(app.config_to_str(true, true));
+  std::string out;
+  for (std::string line; std::getline(dump, line);) {
+    const auto equals = line.find('=');
+    if (equals == std::string::npos || line.starts_with('#')) {
+      out += line + '\n';
+      continue;
+    }
+    const auto key = line.substr(0, equals);
+    const auto* option = app.get_option_no_throw("--" + key);
+    const bool set = option != nullptr && option->count() > 0;
+    if (secret_keys.contains(key))
+      line = "# " + key + " = " + (set ? "(set, not shown)" : "(not set)");
+    else if (!set && line.substr(equals + 1) == "\"\"")
+      // No value and no default (a file, a URL): commented out, as a file read back must not
+      // name an empty file.
+      line = "# " + key + " =";
+    else if (const auto named = names.find(key);
+             named != names.end() && named->second.contains(line.substr(equals + 1)))
+      line = key + " = " + named->second.at(line.substr(equals + 1));
+    else
+      line = key + " = " + toml_value(line.substr(equals + 1));
+    out += line + '\n';
+  }
+  return out;
+}
+
+} // namespace
 
 std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) {
   Config config;
   auto& limits = config.limits;
   CLI::App app{"switchboard: WebRTC signaling and chat server.\n"
                "Serves the web client over HTTP and the signaling protocol over WebSocket on one\n"
-               "port. Every option can also be set by the environment variable shown."};
+               "port. Every option can also be set by the environment variable shown, or in a\n"
+               "--config file; a flag beats the environment, which beats the file."};
+  app.name("switchboard");
   app.get_formatter()->column_width(36);
+  app.config_formatter(std::make_shared<ConfigFile>(app));
+  app.set_config("--config", "",
+                 "TOML file of options: port = 6503, web-root = \"/srv/web\", …\n"
+                 "(also SWITCHBOARD_CONFIG)")
+      ->type_name("FILE")
+      ->configurable(false);
+  bool dump_config = false;
+  app.add_flag("--dump-config", dump_config,
+               "Print the effective configuration (flags, environment, file, defaults) as a "
+               "config file, and exit")
+      ->configurable(false);
+  app.get_help_ptr()->configurable(false);
 
   app.add_option("-p,--port", config.port, "TCP port; 0 picks a free one (logged at start)")
       ->envname("SWITCHBOARD_PORT")
@@ -74,7 +183,6 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                "Also serve plain HTTP/WS on the TLS port (for a proxy on loopback) instead of "
                "redirecting it to https://")
       ->envname("SWITCHBOARD_TLS_ALLOW_PLAIN")
-      ->needs(cert)
       ->group(tls);
 
   auto* auth_group = "Authentication";
@@ -289,10 +397,31 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->capture_default_str()
       ->group(timing);
 
+  // CLI11 reads the file before it looks at the environment: SWITCHBOARD_CONFIG is passed on
+  // as --config here (unless --config is given), so that it is read at all.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const bool config_flag = std::any_of(args.begin(), args.end(), [](const std::string& arg) {
+    return arg == "--config" || arg.starts_with("--config=");
+  });
+  if (const char* file = std::getenv("SWITCHBOARD_CONFIG");
+      file != nullptr && *file != '\0' && !config_flag) {
+    args.insert(args.begin(), file);
+    args.insert(args.begin(), "--config");
+  }
+  std::reverse(args.begin(), args.end()); // CLI11 takes them last first
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     exit_code = app.exit(e);
+    return std::nullopt;
+  }
+  if (dump_config) {
+    NamesByValue names;
+    remember_names(names, "log-level", levels);
+    remember_names(names, "log-format", formats);
+    remember_names(names, "auth", auth_modes);
+    std::cout << effective_config(app, names);
+    exit_code = 0;
     return std::nullopt;
   }
   for (const auto& spec : ice_servers) {
@@ -347,6 +476,11 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       exit_code = 2;
       return std::nullopt;
     }
+  }
+  if (config.tls.allow_plain && config.tls.cert_file.empty()) {
+    std::fprintf(stderr, "--tls-allow-plain needs --tls-cert and --tls-key\n");
+    exit_code = 2;
+    return std::nullopt;
   }
   if (auth.mode == AuthMode::jwt && auth.jwt_secret.empty() && auth.jwt_public_key_file.empty()) {
     std::fprintf(stderr, "--auth jwt needs --jwt-secret or --jwt-public-key\n");
