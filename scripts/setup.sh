@@ -15,6 +15,8 @@ packages=(
   libbenchmark-dev   # Google Benchmark: the hot-path micro-benchmarks (bench/micro)
   clang-format       # the CI format check
   iproute2 util-linux        # ip / unshare, for loopback-only test namespaces
+  dpkg-dev help2man man-db   # scripts/package.sh: dpkg-shlibdeps, the man page from --help
+  systemd                    # systemd-analyze verify on the packaged unit
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

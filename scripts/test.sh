@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine and runs every test: format check, unit and integration
-# tests on the release build, browser end-to-end tests (Chromium) against it, then unit and
+# tests on the release build, the Debian package (installed and removed again), browser
+# end-to-end tests (Chromium) against the release build, then unit and
 # integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer and under
 # ThreadSanitizer (the server runs one event loop on several threads).
 set -euo pipefail
@@ -52,6 +53,10 @@ SWITCHBOARD_BIN="$PWD/build/release/switchboard" \
   node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$results/bench.tap" tests/bench/
 passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/bench.tap")))
+echo "== Debian package (scripts/package.sh: installed, its unit verified, run, removed)"
+node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$results/package.tap" tests/package/
+passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/package.tap")))
 echo "== end-to-end tests (Chromium, loopback-only network namespace, release build)"
 SWITCHBOARD_BIN="$PWD/build/release/switchboard" scripts/e2e.sh \
   --test-reporter=spec --test-reporter-destination=stdout \

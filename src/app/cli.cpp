@@ -110,6 +110,8 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                "port. Every option can also be set by the environment variable shown, or in a\n"
                "--config file; a flag beats the environment, which beats the file."};
   app.name("switchboard");
+  app.set_version_flag("--version", std::string("switchboard ") + SWITCHBOARD_VERSION + " (" +
+                                        SWITCHBOARD_GIT_REVISION + ")");
   app.get_formatter()->column_width(36);
   app.config_formatter(std::make_shared<ConfigFile>(app));
   app.set_config("--config", "",
