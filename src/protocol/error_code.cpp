@@ -1,113 +1,76 @@
 #include "protocol/error_code.hpp"
 
+#include <cstddef>
+
 namespace switchboard::protocol {
+namespace {
+
+// In the order of the enum: a code's entry is at its value (checked below).
+constexpr ErrorCodeInfo table[] = {
+    {ErrorCode::invalid_json, "invalid-json", "The message is not valid JSON."},
+    {ErrorCode::not_object, "not-object", "A message must be a JSON object."},
+    {ErrorCode::invalid_type, "invalid-type",
+     "A message needs a \"type\": a non-empty string of at most 64 characters, without "
+     "control characters."},
+    {ErrorCode::reserved_type, "reserved-type", "Only the server sends messages of this type."},
+    {ErrorCode::not_registered, "not-registered",
+     "Register a name with a \"username\" message first."},
+    {ErrorCode::already_registered, "already-registered",
+     "This connection already has a name; open a new connection for another."},
+    {ErrorCode::name_empty, "name-empty", "The name is missing or empty."},
+    {ErrorCode::name_too_long, "name-too-long", "The name is longer than 32 characters."},
+    {ErrorCode::name_invalid, "name-invalid",
+     "Names may not contain control, invisible, format or bidi-control characters, "
+     "unassigned or private-use code points, or < > & \" ', nor start or end with white "
+     "space."},
+    {ErrorCode::name_confusable, "name-confusable",
+     "The name mixes scripts or digits in a way that can imitate another name (such as "
+     "Cyrillic letters among Latin ones)."},
+    {ErrorCode::room_full, "room-full", "This room is full."},
+    {ErrorCode::invalid_target, "invalid-target",
+     "\"target\" must be a user name (a string without control characters) or null."},
+    {ErrorCode::unknown_target, "unknown-target", "No user of that name is in this room."},
+    {ErrorCode::invalid_text, "invalid-text", "A chat message needs a string \"text\"."},
+    {ErrorCode::text_too_long, "text-too-long", "The chat text is too long."},
+    {ErrorCode::message_too_large, "message-too-large",
+     "The message is larger than the server accepts; it was discarded."},
+    {ErrorCode::binary_unsupported, "binary-unsupported",
+     "Binary frames are not supported; send JSON as text."},
+    {ErrorCode::duplicate_key, "duplicate-key",
+     "\"type\", \"target\", \"text\" and \"name\" may appear only once in a message."},
+    {ErrorCode::name_not_allowed, "name-not-allowed",
+     "This connection's token grants another name."},
+    {ErrorCode::name_in_use, "name-in-use",
+     "The name this connection's token grants is already in use in this room."},
+    {ErrorCode::token_invalid, "token-invalid",
+     "The new token was refused; the connection keeps its old one."},
+    {ErrorCode::token_expired, "token-expired",
+     "The new token has expired; the connection keeps its old one."},
+    {ErrorCode::token_unsupported, "token-unsupported",
+     "This server does not use tokens (--auth jwt); there is nothing to renew."},
+};
+
+constexpr bool in_enum_order() {
+  for (std::size_t i = 0; i < std::size(table); ++i)
+    if (static_cast<std::size_t>(table[i].code) != i) return false;
+  return true;
+}
+static_assert(in_enum_order(), "the table must list the codes in the order of ErrorCode");
+static_assert(std::size(table) == static_cast<std::size_t>(ErrorCode::token_unsupported) + 1,
+              "every ErrorCode needs its entry");
+
+} // namespace
+
+std::span<const ErrorCodeInfo> all_error_codes() {
+  return table;
+}
 
 std::string_view code_string(ErrorCode code) {
-  switch (code) {
-  case ErrorCode::invalid_json:
-    return "invalid-json";
-  case ErrorCode::not_object:
-    return "not-object";
-  case ErrorCode::invalid_type:
-    return "invalid-type";
-  case ErrorCode::reserved_type:
-    return "reserved-type";
-  case ErrorCode::not_registered:
-    return "not-registered";
-  case ErrorCode::already_registered:
-    return "already-registered";
-  case ErrorCode::name_empty:
-    return "name-empty";
-  case ErrorCode::name_too_long:
-    return "name-too-long";
-  case ErrorCode::name_invalid:
-    return "name-invalid";
-  case ErrorCode::name_confusable:
-    return "name-confusable";
-  case ErrorCode::room_full:
-    return "room-full";
-  case ErrorCode::invalid_target:
-    return "invalid-target";
-  case ErrorCode::unknown_target:
-    return "unknown-target";
-  case ErrorCode::invalid_text:
-    return "invalid-text";
-  case ErrorCode::text_too_long:
-    return "text-too-long";
-  case ErrorCode::message_too_large:
-    return "message-too-large";
-  case ErrorCode::binary_unsupported:
-    return "binary-unsupported";
-  case ErrorCode::duplicate_key:
-    return "duplicate-key";
-  case ErrorCode::name_not_allowed:
-    return "name-not-allowed";
-  case ErrorCode::name_in_use:
-    return "name-in-use";
-  case ErrorCode::token_invalid:
-    return "token-invalid";
-  case ErrorCode::token_expired:
-    return "token-expired";
-  case ErrorCode::token_unsupported:
-    return "token-unsupported";
-  }
-  return "internal";
+  return table[static_cast<std::size_t>(code)].text;
 }
 
 std::string_view default_message(ErrorCode code) {
-  switch (code) {
-  case ErrorCode::invalid_json:
-    return "The message is not valid JSON.";
-  case ErrorCode::not_object:
-    return "A message must be a JSON object.";
-  case ErrorCode::invalid_type:
-    return "A message needs a \"type\": a non-empty string of at most 64 characters, without "
-           "control characters.";
-  case ErrorCode::reserved_type:
-    return "Only the server sends messages of this type.";
-  case ErrorCode::not_registered:
-    return "Register a name with a \"username\" message first.";
-  case ErrorCode::already_registered:
-    return "This connection already has a name; open a new connection for another.";
-  case ErrorCode::name_empty:
-    return "The name is missing or empty.";
-  case ErrorCode::name_too_long:
-    return "The name is longer than 32 characters.";
-  case ErrorCode::name_invalid:
-    return "Names may not contain control, invisible, format or bidi-control characters, "
-           "unassigned or private-use code points, or < > & \" ', nor start or end with white "
-           "space.";
-  case ErrorCode::name_confusable:
-    return "The name mixes scripts or digits in a way that can imitate another name (such as "
-           "Cyrillic letters among Latin ones).";
-  case ErrorCode::room_full:
-    return "This room is full.";
-  case ErrorCode::invalid_target:
-    return "\"target\" must be a user name (a string without control characters) or null.";
-  case ErrorCode::unknown_target:
-    return "No user of that name is in this room.";
-  case ErrorCode::invalid_text:
-    return "A chat message needs a string \"text\".";
-  case ErrorCode::text_too_long:
-    return "The chat text is too long.";
-  case ErrorCode::message_too_large:
-    return "The message is larger than the server accepts; it was discarded.";
-  case ErrorCode::binary_unsupported:
-    return "Binary frames are not supported; send JSON as text.";
-  case ErrorCode::duplicate_key:
-    return "\"type\", \"target\", \"text\" and \"name\" may appear only once in a message.";
-  case ErrorCode::name_not_allowed:
-    return "This connection's token grants another name.";
-  case ErrorCode::name_in_use:
-    return "The name this connection's token grants is already in use in this room.";
-  case ErrorCode::token_invalid:
-    return "The new token was refused; the connection keeps its old one.";
-  case ErrorCode::token_expired:
-    return "The new token has expired; the connection keeps its old one.";
-  case ErrorCode::token_unsupported:
-    return "This server does not use tokens (--auth jwt); there is nothing to renew.";
-  }
-  return "Internal error.";
+  return table[static_cast<std::size_t>(code)].message;
 }
 
 } // namespace switchboard::protocol

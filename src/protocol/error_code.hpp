@@ -1,7 +1,9 @@
 #pragma once
 // The stable error codes a client can see in {"type":"error","code":...}. The strings are part
-// of the wire protocol (docs/protocol.md): never rename one, only add.
+// of the wire protocol (docs/protocol.md, whose table a unit test checks against this one):
+// never rename one, only add.
 
+#include <span>
 #include <string_view>
 
 namespace switchboard::protocol {
@@ -37,8 +39,15 @@ enum class ErrorCode {
   token_unsupported,
 };
 
+struct ErrorCodeInfo {
+  ErrorCode code;
+  std::string_view text;    // on the wire: "room-full"
+  std::string_view message; // a sentence for people; clients branch on the code, not on this
+};
+
+// Every code, in the order of the enum: one table for the code strings and their messages.
+std::span<const ErrorCodeInfo> all_error_codes();
 std::string_view code_string(ErrorCode code);
-// A sentence for people; clients should branch on the code, not on this text.
 std::string_view default_message(ErrorCode code);
 
 } // namespace switchboard::protocol
