@@ -1,5 +1,6 @@
 #include "auth/webhook_authenticator.hpp"
 
+#include "config/server_limits.hpp"
 #include "log/log.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -24,11 +25,6 @@ namespace bhttp = beast::http;
 namespace json = boost::json;
 
 namespace {
-
-// The webhook's answer is a small JSON object; anything larger is not one.
-constexpr std::uint64_t max_answer_bytes = 64 * 1024;
-// A reason is shown to the user: one line, bounded.
-constexpr std::size_t max_reason_length = 200;
 
 Refusal unavailable(std::string message) {
   return {bhttp::status::service_unavailable, auth_unavailable, std::move(message)};
@@ -77,9 +73,9 @@ AdmissionResult read_webhook_answer(std::string_view body, const AdmissionReques
     std::string reason = "The login service refused this login.";
     if (const auto* given = answer.if_contains("reason"); given && given->is_string()) {
       reason = std::string(given->get_string());
-      if (reason.size() > max_reason_length) {
+      if (reason.size() > webhook_max_reason_length) {
         // Cut between characters: never in the middle of a UTF-8 sequence.
-        std::size_t cut = max_reason_length;
+        std::size_t cut = webhook_max_reason_length;
         while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80)
           --cut;
         reason.resize(cut);
@@ -151,7 +147,7 @@ private:
     bhttp::async_write(
         stream_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
           if (ec) return self->fail("cannot send to the login service: " + ec.message());
-          self->parser_.body_limit(max_answer_bytes);
+          self->parser_.body_limit(webhook_max_answer_bytes);
           bhttp::async_read(self->stream_, self->buffer_, self->parser_,
                             [self](beast::error_code read_ec, std::size_t) {
                               if (read_ec)

@@ -1,7 +1,13 @@
 #pragma once
 // Every knob of the server in one place. Each default is small enough that one misbehaving
 // client cannot hurt the others, and large enough that real WebRTC signaling never meets it.
-// The CLI (src/app/cli.cpp) exposes each field as a flag and an environment variable.
+// The CLI (src/app/cli.cpp) exposes each field as a flag, an environment variable and a key of
+// the --config file (packaging/switchboard.toml says why each default is what it is).
+//
+// The limits that are not options live beside this file, each with its reason:
+// http_limits.hpp (requests before an upgrade, refusals), transport_limits.hpp (WebSocket and
+// TLS, per connection), server_limits.hpp (listener, per-address table, presence, names,
+// webhook); connection_budget.hpp derives --max-connections from the open-file limit.
 
 #include "config/rate_limit.hpp"
 #include "util/cidr.hpp"

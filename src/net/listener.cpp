@@ -1,5 +1,6 @@
 #include "net/listener.hpp"
 
+#include "config/server_limits.hpp"
 #include "http/forwarded.hpp"
 #include "log/log.hpp"
 #include "net/http_session.hpp"
@@ -33,22 +34,13 @@ void Listener::stop() {
   });
 }
 
-namespace {
-
-// Back-off after accept() fails for lack of descriptors (EMFILE/ENFILE): the pending clients
-// stay in the listen backlog; retrying at once would spin and fill the log.
-constexpr auto first_retry = std::chrono::milliseconds(50);
-constexpr auto longest_retry = std::chrono::seconds(1);
-// How often a listener that has accept_limit connections looks again.
-constexpr auto full_recheck = std::chrono::milliseconds(20);
-
-} // namespace
+namespace {} // namespace
 
 void Listener::accept() {
   if (context_.connections.count() >= context_.config.limits.accept_limit) {
     // Even the over-capacity answers are used up: let new clients wait in the backlog until a
     // connection ends, rather than accept a socket there is no descriptor to answer on.
-    return retry_after(full_recheck);
+    return retry_after(accept_full_recheck);
   }
   // Each connection gets its own strand: its handlers never run concurrently, while different
   // connections run on all worker threads.
@@ -60,7 +52,7 @@ void Listener::accept() {
         if (self->failed_accepts_ > 0) {
           log::info("accept-recovered", {{"failed_attempts", self->failed_accepts_}});
           self->failed_accepts_ = 0;
-          self->retry_delay_ = first_retry;
+          self->retry_delay_ = accept_first_retry;
         }
         self->on_accept(std::move(socket));
         self->accept();
@@ -112,7 +104,8 @@ void Listener::on_accept_failed(const boost::system::error_code& ec) {
     log::warn("accept-failed",
               {{"reason", ec.message()}, {"connections", context_.connections.count()}});
   retry_after(retry_delay_);
-  retry_delay_ = std::min<std::chrono::steady_clock::duration>(2 * retry_delay_, longest_retry);
+  retry_delay_ =
+      std::min<std::chrono::steady_clock::duration>(2 * retry_delay_, accept_longest_retry);
 }
 
 void Listener::retry_after(std::chrono::steady_clock::duration delay) {

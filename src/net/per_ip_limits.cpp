@@ -1,5 +1,7 @@
 #include "net/per_ip_limits.hpp"
 
+#include "config/server_limits.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -7,13 +9,7 @@ namespace switchboard {
 
 namespace ip = boost::asio::ip;
 
-namespace {
-
-// Addresses remembered before idle ones are swept; the threshold then doubles from what is
-// left, so sweeping costs O(1) per admission on average however many addresses connect.
-constexpr std::size_t first_sweep = 4096;
-
-} // namespace
+namespace {} // namespace
 
 struct IpSlot::Entry {
   PerIpLimits* owner;
@@ -28,7 +24,7 @@ void IpSlot::release() {
 
 PerIpLimits::PerIpLimits(std::size_t max_per_ip, RateLimit handshake_rate, std::vector<Cidr> exempt)
     : max_per_ip_(max_per_ip), rate_(handshake_rate), exempt_(std::move(exempt)),
-      sweep_at_(first_sweep) {}
+      sweep_at_(per_ip_first_sweep) {}
 
 PerIpLimits::~PerIpLimits() = default;
 
@@ -90,7 +86,7 @@ void PerIpLimits::sweep(clock::time_point now) {
   std::erase_if(entries_, [&](const auto& item) {
     return item.second.connections == 0 && now - item.second.last_seen >= refill;
   });
-  sweep_at_ = std::max(first_sweep, 2 * entries_.size());
+  sweep_at_ = std::max(per_ip_first_sweep, 2 * entries_.size());
 }
 
 std::size_t PerIpLimits::tracked() const {

@@ -1,6 +1,7 @@
 #include "net/ws_session.hpp"
 
 #include "auth/jwt_authenticator.hpp"
+#include "config/transport_limits.hpp"
 #include "log/log.hpp"
 #include "tls/tls_context.hpp"
 
@@ -32,18 +33,7 @@ bool offers_subprotocol(const PlainWsSession::Request& request, std::string_view
   return false;
 }
 
-// How much of an oversized message is read (and thrown away) per read call.
-constexpr std::size_t discard_chunk = 64 * 1024;
-// A client past its queue limit is not reading; it gets this long to take the close frame.
-constexpr auto overflow_close_grace = std::chrono::seconds(2);
-// The first read of each message asks for this much: a trickle-ICE candidate (~300 bytes)
-// arrives in one read, and an idle connection's buffer stays this small.
-constexpr std::size_t first_read_budget = 512;
-// Messages per gathered write: 2 pieces each (header, payload), within Linux's IOV_MAX (1024).
-constexpr std::size_t max_batch_messages = 256;
 static_assert(max_batch_messages <= UINT16_MAX, "in_flight_ counts them in 16 bits");
-// Frame headers kept for the next write once the queue is empty.
-constexpr std::size_t idle_frame_headers = 4;
 
 void close_now(boost::asio::ip::tcp::socket& socket) {
   beast::error_code ignored;
@@ -262,9 +252,8 @@ template <class NextLayer> void WsSession<NextLayer>::arm_deadline() {
   // it fires at most a second late, never early. A far deadline (a TURN TTL of days, a token
   // valid for centuries) is waited for a day at a time: on_deadline() does nothing early, and
   // no wait is long enough to overflow the timer's nanoseconds.
-  constexpr std::int64_t longest_wait_seconds = 86400;
   deadline_timer_->expires_after(std::chrono::seconds(
-      std::clamp<std::int64_t>(*deadline - auth::unix_now(), 0, longest_wait_seconds)));
+      std::clamp<std::int64_t>(*deadline - auth::unix_now(), 0, longest_deadline_wait.count())));
   deadline_timer_->async_wait([self = self()](beast::error_code ec) {
     // read_ended_ too: a wait that had already completed when the connection ended cannot be
     // cancelled, and must not arm another.

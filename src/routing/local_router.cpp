@@ -1,5 +1,7 @@
 #include "routing/local_router.hpp"
 
+#include "config/server_limits.hpp"
+
 namespace switchboard {
 
 LocalRouter::LocalRouter(boost::asio::any_io_executor executor,
@@ -101,12 +103,12 @@ void LocalRouter::schedule_flush(const std::shared_ptr<Room>& room) {
 }
 
 std::chrono::steady_clock::duration LocalRouter::interval_for(std::size_t members) const {
-  // Every update costs one frame per member, so a big room is updated less often: one more
-  // interval per thousand members (10,000 members: 11 x 50 ms), capped at 1 s.
-  const auto scaled = presence_interval_ * static_cast<long>(1 + members / 1000);
+  // Bigger rooms less often (server_limits.hpp).
+  const auto scaled =
+      presence_interval_ * static_cast<long>(1 + members / presence_members_per_interval);
   return std::min<std::chrono::steady_clock::duration>(
       scaled,
-      std::max<std::chrono::steady_clock::duration>(presence_interval_, std::chrono::seconds(1)));
+      std::max<std::chrono::steady_clock::duration>(presence_interval_, presence_longest_interval));
 }
 
 void LocalRouter::flush(const std::shared_ptr<Room>& room) {

@@ -1,5 +1,6 @@
 #include "routing/room_presence.hpp"
 
+#include "config/server_limits.hpp"
 #include "protocol/outbound.hpp"
 
 #include <algorithm>
@@ -67,10 +68,9 @@ protocol::UserName RoomPresence::free_name(protocol::UserName wanted) {
   // search resumes where the previous one stopped. The hints are kept per key, so that the
   // look-alikes of one name ("alice", "Alice", "aIice": each shares a key with the first)
   // resume together instead of each rescanning the crowd.
-  constexpr std::size_t linear_suffixes = 64;
-  for (std::size_t suffix = 1; suffix <= linear_suffixes; ++suffix)
+  for (std::size_t suffix = 1; suffix <= linear_name_suffixes; ++suffix)
     if (auto name = protocol::with_suffix(wanted, suffix); !is_taken(name.keys)) return name;
-  std::size_t start = linear_suffixes + 1;
+  std::size_t start = linear_name_suffixes + 1;
   for (const std::string* key : DistinctKeys(wanted.keys))
     if (const auto hint = suffix_hints_.find(*key); hint != suffix_hints_.end())
       start = std::max(start, hint->second);

@@ -1,5 +1,7 @@
 #include "tls/tls_stream.hpp"
 
+#include "config/transport_limits.hpp"
+
 #include <algorithm>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -7,16 +9,6 @@
 namespace switchboard {
 
 namespace net = boost::asio;
-
-namespace {
-
-// What an idle connection's pending read lands in: a trickle-ICE candidate's record (~400
-// bytes) fits. A read that fills it grows it for the next; one that leaves most of it empty
-// shrinks it back.
-constexpr std::size_t idle_inbox = 512;
-constexpr std::size_t busy_inbox = 16 * 1024 + 512;
-
-} // namespace
 
 // The BIO OpenSSL reads ciphertext from and writes it to: no buffer of its own.
 struct TlsBio {
@@ -78,7 +70,7 @@ TlsCore::~TlsCore() {
 }
 
 void TlsCore::take_input(net::const_buffer bytes) {
-  inbox_size_ = std::max(idle_inbox, bytes.size());
+  inbox_size_ = std::max(tls_idle_inbox, bytes.size());
   inbox_ = std::make_unique<char[]>(inbox_size_);
   std::memcpy(inbox_.get(), bytes.data(), bytes.size());
   pending_begin_ = 0;
@@ -101,10 +93,10 @@ void TlsCore::received(std::size_t bytes) {
   // A full inbox means more is coming: a bigger one next time (a whole record per read).
   // A small read on a big inbox means the burst is over: back to the idle size. The bytes
   // just read stay where they are until OpenSSL takes them.
-  if (bytes == inbox_size_ && inbox_size_ < busy_inbox) {
-    next_inbox_size_ = busy_inbox;
-  } else if (bytes < idle_inbox && inbox_size_ > idle_inbox) {
-    next_inbox_size_ = idle_inbox;
+  if (bytes == inbox_size_ && inbox_size_ < tls_busy_inbox) {
+    next_inbox_size_ = tls_busy_inbox;
+  } else if (bytes < tls_idle_inbox && inbox_size_ > tls_idle_inbox) {
+    next_inbox_size_ = tls_idle_inbox;
   }
 }
 
@@ -156,7 +148,7 @@ void TlsCore::sent(const boost::system::error_code&) {
   // No send buffer is kept: most connections are idle most of the time, and one allocation per
   // write costs little beside the SSL_write that filled it.
   std::string().swap(sending_);
-  if (out_.capacity() > busy_inbox) std::string().swap(out_);
+  if (out_.capacity() > tls_busy_inbox) std::string().swap(out_);
 }
 
 void TlsCore::send_own_output() {

@@ -14,6 +14,8 @@
 // Not thread-safe: every call on the owning connection's strand. Movable between operations
 // (an HttpSession hands it to a WsSession); the state OpenSSL points at lives on the heap.
 
+#include "config/transport_limits.hpp"
+
 #include <array>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/buffer.hpp>
@@ -99,8 +101,8 @@ private:
 
 template <class ConstBufferSequence>
 TlsCore::Outcome TlsCore::encrypt(const ConstBufferSequence& buffers) {
-  // One record's worth: the largest plaintext a TLS record carries.
-  constexpr std::size_t record = 16 * 1024;
+  // One record's worth.
+  constexpr std::size_t record = tls_record_plaintext;
   thread_local std::array<char, record> flat;
   std::size_t size = 0;
   for (auto it = boost::asio::buffer_sequence_begin(buffers);

@@ -1,0 +1,49 @@
+#pragma once
+// The fixed limits of the server's shared parts (listener, per-address table, presence,
+// names, the login webhook), with their reasons. The ones an operator may want to change are
+// options (config.hpp, --help); these follow from costs measured or from what they protect.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace switchboard {
+
+// --- Listener (src/net/listener.cpp) ---
+
+// Back-off after accept() fails for lack of descriptors (EMFILE/ENFILE): the pending clients
+// stay in the listen backlog; retrying at once would spin and fill the log.
+inline constexpr auto accept_first_retry = std::chrono::milliseconds(50);
+inline constexpr auto accept_longest_retry = std::chrono::seconds(1);
+// How often a listener that holds as many connections as descriptors allow looks again.
+inline constexpr auto accept_full_recheck = std::chrono::milliseconds(20);
+
+// --- Per-address limits (src/net/per_ip_limits.cpp) ---
+
+// Addresses remembered before idle ones are swept; the threshold then doubles from what is
+// left, so sweeping costs O(1) per admission on average however many addresses connect.
+inline constexpr std::size_t per_ip_first_sweep = 4096;
+
+// --- Presence (src/routing/local_router.cpp) ---
+
+// Every user-list update costs one frame per member, so a big room is updated less often: one
+// more --presence-interval per this many members (10,000 members: 11 x 50 ms) ...
+inline constexpr std::size_t presence_members_per_interval = 1000;
+// ... and never less often than this (unless --presence-interval itself is longer).
+inline constexpr auto presence_longest_interval = std::chrono::seconds(1);
+
+// --- Names (src/routing/room_presence.cpp) ---
+
+// A taken name gets the first free suffix (ana1, ana2, ...) by a scan of this many; past it
+// the search resumes after the last suffix given out, so that a crowd of same-named users does
+// not make each join scan thousands under the router's lock.
+inline constexpr std::size_t linear_name_suffixes = 64;
+
+// --- Login webhook (src/auth/webhook_authenticator.cpp) ---
+
+// The webhook's answer is a small JSON object; anything larger is not one.
+inline constexpr std::uint64_t webhook_max_answer_bytes = 64 * 1024;
+// A refusal's reason is shown to the user: one line, bounded.
+inline constexpr std::size_t webhook_max_reason_length = 200;
+
+} // namespace switchboard
