@@ -10,6 +10,8 @@ packages=(
   libicu-dev         # ICU 72: NFC, case folding and UTS #39 confusables for user names
   libssl-dev openssl # TLS on the one port; openssl makes the test certificates
   libjwt-dev         # JSON Web Token signatures (--auth jwt)
+  prometheus-cpp-dev # GET /metrics: Prometheus's data model and text format
+  prometheus         # the tests scrape /metrics with a real Prometheus (and promtool)
   coturn             # the TURN server the tests relay calls through (turnserver)
   libgtest-dev libgmock-dev  # unit tests
   libbenchmark-dev   # Google Benchmark: the hot-path micro-benchmarks (bench/micro)

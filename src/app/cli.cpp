@@ -14,7 +14,7 @@ namespace switchboard {
 namespace {
 
 // Options whose values --dump-config does not print.
-const std::set<std::string> secret_keys{"jwt-secret", "turn-secret"};
+const std::set<std::string> secret_keys{"jwt-secret", "turn-secret", "metrics-token"};
 
 // The config file (--config FILE, TOML): its keys are the long option names (port = 6503).
 // CLI11 2.1 reads the file before the environment, so a key in the file would beat an
@@ -156,6 +156,10 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                  "Append the log to FILE instead of stderr; SIGHUP reopens it (logrotate)")
       ->type_name("FILE")
       ->envname("SWITCHBOARD_LOG_FILE");
+  app.add_option("--metrics-token", config.metrics_token,
+                 "GET /metrics answers only with \"Authorization: Bearer TOKEN\" (a public port)")
+      ->type_name("TOKEN")
+      ->envname("SWITCHBOARD_METRICS_TOKEN");
   app.add_option("--threads", config.threads, "Worker threads; 0 = one per core")
       ->envname("SWITCHBOARD_THREADS")
       ->capture_default_str();

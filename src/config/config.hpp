@@ -155,6 +155,8 @@ struct Config {
   LogFormat log_format = LogFormat::logfmt;
   // Empty: stderr (what systemd's journal takes). A path: appended to, reopened on SIGHUP.
   std::string log_file;
+  // Set: GET /metrics wants "Authorization: Bearer <this>" (for a port the public reaches).
+  std::string metrics_token;
   // Worker threads running the event loop; 0 means one per core.
   unsigned threads = 0;
   // Sent to every client right after "id". Empty (the default) works between peers that can

@@ -55,6 +55,12 @@ beast_http::message_generator make_json_response(const Request& request, std::st
   return make_text(request, beast_http::status::ok, "application/json", std::move(json), {}, hsts);
 }
 
+beast_http::message_generator make_text_response(const Request& request,
+                                                 std::string_view content_type, std::string body,
+                                                 Hsts hsts) {
+  return make_text(request, beast_http::status::ok, content_type, std::move(body), {}, hsts);
+}
+
 beast_http::message_generator make_json_response(const Request& request, beast_http::status status,
                                                  std::string json,
                                                  std::initializer_list<ExtraHeader> extra,

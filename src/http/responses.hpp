@@ -39,6 +39,10 @@ template <class Fields> void set_security_headers(Fields& headers, Hsts hsts);
 
 boost::beast::http::message_generator make_json_response(const Request& request, std::string json,
                                                          Hsts hsts = Hsts::off);
+// Any body with its content type (the Prometheus text format of /metrics).
+boost::beast::http::message_generator make_text_response(const Request& request,
+                                                         std::string_view content_type,
+                                                         std::string body, Hsts hsts = Hsts::off);
 // The same with another status (a 503 from /readyz).
 boost::beast::http::message_generator
 make_json_response(const Request& request, boost::beast::http::status status, std::string json,

@@ -1,5 +1,6 @@
 #include "net/http_session.hpp"
 
+#include "auth/request_token.hpp"
 #include "config/http_limits.hpp"
 #include "http/forwarded.hpp"
 #include "http/https_redirect.hpp"
@@ -7,6 +8,7 @@
 #include "http/responses.hpp"
 #include "http/static_files.hpp"
 #include "log/log.hpp"
+#include "metrics/exposition.hpp"
 #include "net/ws_session.hpp"
 #include "protocol/text_rules.hpp"
 #include "tls/tls_context.hpp"
@@ -22,6 +24,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <cstdio>
+#include <openssl/crypto.h>
 
 namespace switchboard {
 namespace net = boost::asio;
@@ -39,6 +42,16 @@ bool is_health_check(const bhttp::request<bhttp::string_body>& request) {
 
 bool is_readiness_check(const bhttp::request<bhttp::string_body>& request) {
   return split_target(request.target()).path == "/readyz";
+}
+
+bool is_metrics_scrape(const bhttp::request<bhttp::string_body>& request) {
+  return split_target(request.target()).path == "/metrics";
+}
+
+// Compared in constant time: how long a wrong token takes says nothing of the right one.
+bool same_secret(std::string_view given, std::string_view secret) {
+  return given.size() == secret.size() &&
+         CRYPTO_memcmp(given.data(), secret.data(), given.size()) == 0;
 }
 
 } // namespace
@@ -218,8 +231,9 @@ std::optional<bhttp::message_generator> HttpSession<Stream>::turn_away_answer(Re
   request.keep_alive(false);
   switch (why) {
   case TurnAway::over_capacity:
-    // At capacity the server still says how it is: /healthz and /readyz are answered.
-    if (is_health_check(request) || is_readiness_check(request)) return std::nullopt;
+    // At capacity the server still says how it is: /healthz, /readyz and /metrics answer.
+    if (is_health_check(request) || is_readiness_check(request) || is_metrics_scrape(request))
+      return std::nullopt;
     log::warn("connection-refused", {{"conn", id_}, {"reason", "max-connections"}});
     return http::make_error_response(
         request, bhttp::status::service_unavailable, "Server is at its connection limit\n",
@@ -279,6 +293,15 @@ bhttp::message_generator HttpSession<Stream>::respond(const Request& request) {
     if (status == "ready") return http::make_json_response(request, std::move(body), hsts);
     return http::make_json_response(request, bhttp::status::service_unavailable, std::move(body),
                                     {{bhttp::field::retry_after, retry_after_seconds}}, hsts);
+  }
+  if (is_metrics_scrape(request)) {
+    const auto& token = context_.config.metrics_token;
+    if (!token.empty() && !same_secret(auth::token_from_request(request), token))
+      return http::make_json_error(request, bhttp::status::unauthorized, "metrics-token",
+                                   "GET /metrics needs Authorization: Bearer <--metrics-token>.",
+                                   {{bhttp::field::www_authenticate, "Bearer"}}, hsts);
+    return http::make_text_response(request, metrics::content_type, metrics::exposition(context_),
+                                    hsts);
   }
   return http::serve_static(context_.web_root, request, hsts);
 }

@@ -3,6 +3,7 @@
 // registry. Owned by Server and outlives every session (the io_context is joined first).
 
 #include "config/config.hpp"
+#include "metrics/server_metrics.hpp"
 #include "net/connection_tracker.hpp"
 #include "net/per_ip_limits.hpp"
 #include "routing/peer.hpp"
@@ -43,6 +44,8 @@ struct ServerContext {
   // or a rolling upgrade stopping this node: clients come straight back, to another node or
   // to this one restarted), 1001 "going away" after SIGINT (someone stopped it by hand).
   std::atomic<bool> restarting{false};
+  // What /metrics reports that is counted as it happens.
+  metrics::ServerMetrics metrics{};
 };
 
 } // namespace switchboard

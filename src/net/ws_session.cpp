@@ -53,9 +53,12 @@ WsSession<NextLayer>::WsSession(NextLayer&& stream, ServerContext& context, Conn
     : ClientSession(context, id, std::move(admission), std::move(remote)), ws_(std::move(stream)),
       slot_(std::move(slot)), ip_slot_(std::move(ip_slot)),
       queue_(context.config.limits.max_queue_bytes, context.config.limits.max_queue_messages),
-      opened_at_(std::chrono::steady_clock::now()) {}
+      opened_at_(std::chrono::steady_clock::now()) {
+  context_.metrics.websocket_opened();
+}
 
 template <class NextLayer> WsSession<NextLayer>::~WsSession() {
+  context_.metrics.websocket_closed();
   context_.connections.untrack(id());
 }
 

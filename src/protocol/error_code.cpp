@@ -56,8 +56,7 @@ constexpr bool in_enum_order() {
   return true;
 }
 static_assert(in_enum_order(), "the table must list the codes in the order of ErrorCode");
-static_assert(std::size(table) == static_cast<std::size_t>(ErrorCode::token_unsupported) + 1,
-              "every ErrorCode needs its entry");
+static_assert(std::size(table) == error_code_count, "every ErrorCode needs its entry");
 
 } // namespace
 

@@ -3,6 +3,7 @@
 // of the wire protocol (docs/protocol.md, whose table a unit test checks against this one):
 // never rename one, only add.
 
+#include <cstddef>
 #include <span>
 #include <string_view>
 
@@ -38,6 +39,9 @@ enum class ErrorCode {
   // A renewal without --auth jwt: there is no token to renew.
   token_unsupported,
 };
+
+inline constexpr std::size_t error_code_count =
+    static_cast<std::size_t>(ErrorCode::token_unsupported) + 1;
 
 struct ErrorCodeInfo {
   ErrorCode code;

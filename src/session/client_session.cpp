@@ -169,6 +169,7 @@ void ClientSession::renew_token(std::string_view token, std::int64_t unix_now) {
 void ClientSession::send_error(protocol::ErrorCode code, std::string_view request_type,
                                std::string_view target) {
   log::debug("client-error", {{"conn", id_}, {"code", protocol::code_string(code)}});
+  context_.metrics.error_sent(code);
   enqueue(make_shared_text(protocol::make_error(code, request_type, target)));
 }
 

@@ -63,10 +63,12 @@ TlsCore::TlsCore(boost::beast::tcp_stream&& stream, SSL_CTX* context)
   // One BIO both ways: SSL_set_bio takes the one reference for both.
   SSL_set_bio(ssl_, bio, bio);
   SSL_set_accept_state(ssl_);
+  live_.fetch_add(1, std::memory_order_relaxed);
 }
 
 TlsCore::~TlsCore() {
   SSL_free(ssl_);
+  live_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void TlsCore::take_input(net::const_buffer bytes) {

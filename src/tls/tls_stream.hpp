@@ -17,6 +17,7 @@
 #include "config/transport_limits.hpp"
 
 #include <array>
+#include <atomic>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
@@ -41,6 +42,8 @@ class TlsCore : public std::enable_shared_from_this<TlsCore> {
 public:
   TlsCore(boost::beast::tcp_stream&& tcp, SSL_CTX* context);
   ~TlsCore();
+  // TLS connections alive in this process (for /metrics).
+  static std::size_t live() { return live_.load(std::memory_order_relaxed); }
   TlsCore(const TlsCore&) = delete;
   TlsCore& operator=(const TlsCore&) = delete;
 
@@ -85,6 +88,7 @@ private:
   Outcome outcome_of(int result, std::size_t bytes);
   Outcome encrypt_flat(const char* data, std::size_t size);
 
+  static inline std::atomic<std::size_t> live_{0};
   SSL* ssl_ = nullptr;
   // Ciphertext received: inbox_ holds it, pending_ is what OpenSSL has not taken yet.
   std::unique_ptr<char[]> inbox_;
