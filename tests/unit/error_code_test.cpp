@@ -6,10 +6,10 @@
 
 #include <fstream>
 #include <gtest/gtest.h>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace switchboard::protocol {
@@ -21,21 +21,33 @@ std::vector<std::string> documented_codes() {
   EXPECT_TRUE(file) << "cannot read docs/protocol.md";
   std::vector<std::string> codes;
   bool in_section = false;
-  const std::regex row(R"(^\| `([a-z0-9-]+)` \|)");
+  // A row starts "| `code` |" (std::regex is avoided: GCC 12 warns inside it under ASan).
+  constexpr std::string_view row_start = "| `";
   for (std::string line; std::getline(file, line);) {
     if (line.starts_with("## ")) in_section = line == "## Error codes";
-    std::smatch match;
-    if (in_section && std::regex_search(line, match, row)) codes.push_back(match[1]);
+    if (!in_section || !line.starts_with(row_start)) continue;
+    const auto end = line.find("` |", row_start.size());
+    if (end != std::string::npos)
+      codes.push_back(line.substr(row_start.size(), end - row_start.size()));
   }
   return codes;
 }
 
+// Lower-case words joined by single dashes: "room-full".
+bool is_kebab_case(std::string_view text) {
+  if (text.empty() || text.front() == '-' || text.back() == '-') return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '-' ? text[i - 1] == '-' : (c < 'a' || c > 'z')) return false;
+  }
+  return true;
+}
+
 TEST(ErrorCodes, EachHasItsOwnWireStringAndAMessage) {
   std::set<std::string_view> seen;
-  const std::regex kebab("^[a-z]+(-[a-z]+)*$");
   for (const auto& info : all_error_codes()) {
     EXPECT_TRUE(seen.insert(info.text).second) << "twice: " << info.text;
-    EXPECT_TRUE(std::regex_match(std::string(info.text), kebab)) << info.text;
+    EXPECT_TRUE(is_kebab_case(info.text)) << info.text;
     EXPECT_FALSE(info.message.empty()) << info.text;
     EXPECT_TRUE(info.message.ends_with('.')) << info.text << ": " << info.message;
     EXPECT_EQ(code_string(info.code), info.text);
