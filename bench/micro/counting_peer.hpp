@@ -15,7 +15,7 @@ public:
   // An atomic although the benchmarks are single-threaded: the Peer contract says deliver() is
   // thread-safe, and an uncontended relaxed increment costs about what a real peer's
   // reference-count bump does.
-  void deliver(SharedText message) override {
+  void deliver(Outbound message) override {
     static_cast<void>(message);
     deliveries_.fetch_add(1, std::memory_order_relaxed);
   }

@@ -1,6 +1,7 @@
 #include "app/cli.hpp"
 
 #include "config/ice_server.hpp"
+#include "util/listen_address.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -160,6 +161,19 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                  "GET /metrics answers only with \"Authorization: Bearer TOKEN\" (a public port)")
       ->type_name("TOKEN")
       ->envname("SWITCHBOARD_METRICS_TOKEN");
+  app.add_option("--metrics-bind", config.metrics_bind,
+                 "Serve /metrics (and /healthz, /readyz) on ADDR:PORT instead of the main port, "
+                 "plain HTTP (e.g. 127.0.0.1:9100, [::1]:9100)")
+      ->type_name("ADDR:PORT")
+      ->envname("SWITCHBOARD_METRICS_BIND")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            return parse_listen_address(text) ? std::string()
+                                              : "not ADDR:PORT (an IP address, IPv6 in [], "
+                                                "and a port): " +
+                                                    text;
+          },
+          "ADDR:PORT"));
   app.add_option("--threads", config.threads, "Worker threads; 0 = one per core")
       ->envname("SWITCHBOARD_THREADS")
       ->capture_default_str();

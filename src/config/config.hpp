@@ -157,6 +157,9 @@ struct Config {
   std::string log_file;
   // Set: GET /metrics wants "Authorization: Bearer <this>" (for a port the public reaches).
   std::string metrics_token;
+  // "ADDR:PORT" (util/listen_address.hpp): /metrics, /healthz and /readyz are served there,
+  // plain HTTP, and /metrics no longer on the main port. Empty: /metrics on the main port.
+  std::string metrics_bind;
   // Worker threads running the event loop; 0 means one per core.
   unsigned threads = 0;
   // Sent to every client right after "id". Empty (the default) works between peers that can

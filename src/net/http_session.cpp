@@ -76,9 +76,10 @@ std::optional<std::string> room_for_target(std::string_view target) {
 template <class Stream>
 HttpSession<Stream>::HttpSession(Stream&& stream, ServerContext& context, ConnectionSlot slot,
                                  IpSlot ip_slot, std::uint64_t id, TurnAway turn_away,
-                                 net::ip::tcp::endpoint peer, beast::flat_buffer buffer)
+                                 net::ip::tcp::endpoint peer, PortRole role,
+                                 beast::flat_buffer buffer)
     : stream_(std::move(stream)), context_(context), slot_(std::move(slot)),
-      ip_slot_(std::move(ip_slot)), id_(id), turn_away_(turn_away), peer_(peer),
+      ip_slot_(std::move(ip_slot)), id_(id), turn_away_(turn_away), role_(role), peer_(peer),
       buffer_(std::move(buffer)) {}
 
 template <class Stream> HttpSession<Stream>::~HttpSession() {
@@ -91,7 +92,7 @@ template <class Stream> void HttpSession<Stream>::run() {
   net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
     if constexpr (is_tls)
       self->handshake();
-    else if (self->context_.tls)
+    else if (self->context_.tls && self->role_ == PortRole::clients)
       self->detect_tls();
     else
       self->read_request();
@@ -124,7 +125,7 @@ template <class Stream> void HttpSession<Stream>::detect_tls() {
           std::make_shared<HttpSession<TlsStream>>(
               TlsStream(std::move(self->stream_), self->context_.tls->current()->native_handle()),
               self->context_, std::move(self->slot_), std::move(self->ip_slot_), self->id_,
-              self->turn_away_, self->peer_, std::move(self->buffer_))
+              self->turn_away_, self->peer_, self->role_, std::move(self->buffer_))
               ->run();
         }
       });
@@ -206,7 +207,11 @@ template <class Stream> void HttpSession<Stream>::on_request() {
   // While the server drains, every answer is the connection's last, and says so.
   if (context_.draining) request.keep_alive(false);
 
-  if (auto answer = turn_away_answer(request, turn_away_)) return send(std::move(*answer));
+  if (auto answer = turn_away_answer(request, turn_away_)) {
+    if (beast::websocket::is_upgrade(request))
+      return refuse_upgrade(turn_away_status(turn_away_), std::move(*answer));
+    return send(std::move(*answer));
+  }
   if (redirect_to_https_) {
     request.keep_alive(false);
     const auto url = http::https_url(request[bhttp::field::host], request.target());
@@ -219,6 +224,14 @@ template <class Stream> void HttpSession<Stream>::on_request() {
     return send(http::make_error_response(request, bhttp::status::permanent_redirect,
                                           "This port speaks HTTPS\n",
                                           {{bhttp::field::location, *url}}, hsts(request)));
+  }
+  if (role_ == PortRole::metrics && !is_health_check(request) && !is_readiness_check(request) &&
+      !is_metrics_scrape(request)) {
+    auto answer = http::make_error_response(request, bhttp::status::not_found,
+                                            "This port serves /metrics, /healthz and /readyz\n");
+    if (beast::websocket::is_upgrade(request))
+      return refuse_upgrade(bhttp::status::not_found, std::move(answer));
+    return send(std::move(answer));
   }
   if (beast::websocket::is_upgrade(request)) return upgrade(std::move(request));
   send(respond(request));
@@ -236,14 +249,14 @@ std::optional<bhttp::message_generator> HttpSession<Stream>::turn_away_answer(Re
       return std::nullopt;
     log::warn("connection-refused", {{"conn", id_}, {"reason", "max-connections"}});
     return http::make_error_response(
-        request, bhttp::status::service_unavailable, "Server is at its connection limit\n",
+        request, turn_away_status(why), "Server is at its connection limit\n",
         {{bhttp::field::retry_after, retry_after_seconds}}, hsts(request));
   case TurnAway::too_many_from_address:
-    return http::make_json_error(request, bhttp::status::too_many_requests, "too-many-connections",
+    return http::make_json_error(request, turn_away_status(why), "too-many-connections",
                                  "Your address holds as many connections as it may.",
                                  {{bhttp::field::retry_after, retry_after_seconds}}, hsts(request));
   case TurnAway::too_fast_from_address:
-    return http::make_json_error(request, bhttp::status::too_many_requests, "too-many-handshakes",
+    return http::make_json_error(request, turn_away_status(why), "too-many-handshakes",
                                  "Your address opens connections too fast; slow down.",
                                  {{bhttp::field::retry_after, retry_after_handshake_rate}},
                                  hsts(request));
@@ -294,7 +307,9 @@ bhttp::message_generator HttpSession<Stream>::respond(const Request& request) {
     return http::make_json_response(request, bhttp::status::service_unavailable, std::move(body),
                                     {{bhttp::field::retry_after, retry_after_seconds}}, hsts);
   }
-  if (is_metrics_scrape(request)) {
+  // With --metrics-bind, only that port answers /metrics (here it is a file path like any).
+  if (is_metrics_scrape(request) &&
+      (role_ == PortRole::metrics || context_.config.metrics_bind.empty())) {
     const auto& token = context_.config.metrics_token;
     if (!token.empty() && !same_secret(auth::token_from_request(request), token))
       return http::make_json_error(request, bhttp::status::unauthorized, "metrics-token",

@@ -46,6 +46,16 @@ inline TurnAway turn_away_for(PerIpLimits::Verdict verdict) {
   return TurnAway::none;
 }
 
+// What a port serves: everything (the main port), or only what operators and load balancers
+// ask (--metrics-bind: /metrics, /healthz, /readyz, plain HTTP).
+enum class PortRole : std::uint8_t { clients, metrics };
+
+// The status a turned-away connection's requests get.
+inline boost::beast::http::status turn_away_status(TurnAway why) {
+  return why == TurnAway::over_capacity ? boost::beast::http::status::service_unavailable
+                                        : boost::beast::http::status::too_many_requests;
+}
+
 template <class Stream>
 class HttpSession final : public Closable,
                           public std::enable_shared_from_this<HttpSession<Stream>> {
@@ -58,7 +68,7 @@ public:
   // `buffer`: bytes already read (the TLS detection's).
   HttpSession(Stream&& stream, ServerContext& context, ConnectionSlot slot, IpSlot ip_slot,
               std::uint64_t id, TurnAway turn_away, boost::asio::ip::tcp::endpoint peer,
-              boost::beast::flat_buffer buffer = {});
+              PortRole role, boost::beast::flat_buffer buffer = {});
   ~HttpSession() override;
 
   void run();
@@ -80,6 +90,10 @@ private:
   // Answers a request that cannot be served (malformed, too large, ambiguous) and closes.
   void refuse(boost::beast::http::status status, std::string_view reason);
   void upgrade(Request request);
+  // An upgrade answered with `answer` instead of 101: counted by its `status` for /metrics
+  // (switchboard_handshakes_total), then sent.
+  void refuse_upgrade(boost::beast::http::status status,
+                      boost::beast::http::message_generator answer);
   // The server is draining: answers 503 server-draining (and returns true).
   bool refused_while_draining(Request& request);
   // The authenticator's answer (on this session's strand).
@@ -108,6 +122,7 @@ private:
   IpSlot ip_slot_;
   const std::uint64_t id_;
   const TurnAway turn_away_;
+  const PortRole role_;
   const boost::asio::ip::tcp::endpoint peer_;
   bool stopping_ = false;
   // Plain HTTP on a TLS port: every request is answered with a redirect to https://.

@@ -37,10 +37,18 @@ std::string endpoint_string(const net::ip::tcp::endpoint& endpoint) {
 template <class Stream> bool HttpSession<Stream>::refused_while_draining(Request& request) {
   if (!context_.draining) return false;
   request.keep_alive(false);
-  send(http::make_json_error(request, bhttp::status::service_unavailable, "server-draining",
+  constexpr auto status = bhttp::status::service_unavailable;
+  refuse_upgrade(status, http::make_json_error(
+                             request, status, "server-draining",
                              "This server is restarting or stopping; connect again.",
                              {{bhttp::field::retry_after, retry_after_draining}}, hsts(request)));
   return true;
+}
+
+template <class Stream>
+void HttpSession<Stream>::refuse_upgrade(bhttp::status status, bhttp::message_generator answer) {
+  context_.metrics.handshake(metrics::handshake_result_for(static_cast<unsigned>(status)));
+  send(std::move(answer));
 }
 
 template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
@@ -48,26 +56,30 @@ template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
   // Beast would answer a version other than 13 itself, without our headers.
   if (request[bhttp::field::sec_websocket_version] != "13") {
     request.keep_alive(false);
-    return send(http::make_error_response(
-        request, bhttp::status::upgrade_required, "Only WebSocket version 13 is spoken here\n",
-        {{bhttp::field::sec_websocket_version, "13"}}, hsts(request)));
+    constexpr auto status = bhttp::status::upgrade_required;
+    return refuse_upgrade(
+        status,
+        http::make_error_response(request, status, "Only WebSocket version 13 is spoken here\n",
+                                  {{bhttp::field::sec_websocket_version, "13"}}, hsts(request)));
   }
   // Beast 1.81 takes any Sec-WebSocket-Key; RFC 6455 wants 400 for a bad one.
   if (!http::has_valid_websocket_key(request)) {
     request.keep_alive(false);
-    return send(http::make_error_response(
-        request, bhttp::status::bad_request,
-        "Sec-WebSocket-Key must be one base64 value of 16 bytes\n", {}, hsts(request)));
+    constexpr auto status = bhttp::status::bad_request;
+    return refuse_upgrade(status, http::make_error_response(
+                                      request, status,
+                                      "Sec-WebSocket-Key must be one base64 value of 16 bytes\n",
+                                      {}, hsts(request)));
   }
   const auto room = room_for_target(request.target());
   if (!room || room->empty()) {
     request.keep_alive(false);
-    return send(room
-                    ? http::make_error_response(request, bhttp::status::bad_request,
-                                                "Room names are 1-64 of A-Z a-z 0-9 . _ -\n", {},
-                                                hsts(request))
-                    : http::make_error_response(request, bhttp::status::not_found,
-                                                "No WebSocket endpoint here\n", {}, hsts(request)));
+    const auto status = room ? bhttp::status::bad_request : bhttp::status::not_found;
+    return refuse_upgrade(
+        status, http::make_error_response(request, status,
+                                          room ? "Room names are 1-64 of A-Z a-z 0-9 . _ -\n"
+                                               : "No WebSocket endpoint here\n",
+                                          {}, hsts(request)));
   }
   // Cross-site WebSocket hijacking: a page elsewhere opening a socket with the user's
   // cookies or a token it found. Browsers always send Origin; other clients may omit it.
@@ -77,7 +89,9 @@ template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
       std::find(origins.begin(), origins.end(), origin) == origins.end()) {
     request.keep_alive(false);
     log::info("origin-refused", {{"conn", id_}, {"origin", std::string_view(origin)}});
-    return send(http::make_json_error(request, bhttp::status::forbidden, "origin-not-allowed",
+    constexpr auto status = bhttp::status::forbidden;
+    return refuse_upgrade(
+        status, http::make_json_error(request, status, "origin-not-allowed",
                                       "This server does not accept WebSockets from that page's "
                                       "origin.",
                                       {}, hsts(request)));
@@ -93,7 +107,7 @@ template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
                  {"remote", client.to_string()},
                  {"reason", why == TurnAway::too_fast_from_address ? "ip-handshake-rate"
                                                                    : "max-connections-per-ip"}});
-      return send(*turn_away_answer(request, why));
+      return refuse_upgrade(turn_away_status(why), *turn_away_answer(request, why));
     }
     ip_slot_ = std::move(counted.slot);
   }
@@ -116,27 +130,33 @@ template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
 template <class Stream>
 void HttpSession<Stream>::on_admission(Request request, auth::AdmissionResult result) {
   request.keep_alive(false);
+  constexpr auto unavailable = bhttp::status::service_unavailable;
   if (stopping_)
-    return send(http::make_json_error(request, bhttp::status::service_unavailable, "shutting-down",
-                                      "The server is shutting down.", {}, hsts(request)));
+    return refuse_upgrade(unavailable,
+                          http::make_json_error(request, unavailable, "shutting-down",
+                                                "The server is shutting down.", {}, hsts(request)));
   if (auto* refusal = std::get_if<auth::Refusal>(&result)) {
     log::info("login-refused", {{"conn", id_},
                                 {"status", static_cast<int>(refusal->status)},
                                 {"code", refusal->code},
                                 {"reason", refusal->message}});
+    context_.metrics.auth_failed(refusal->code);
     // RFC 6750 §3: a 401 names the scheme it wants.
     if (refusal->status == bhttp::status::unauthorized)
-      return send(http::make_json_error(request, refusal->status, refusal->code, refusal->message,
-                                        {{bhttp::field::www_authenticate, "Bearer"}},
-                                        hsts(request)));
-    return send(http::make_json_error(request, refusal->status, refusal->code, refusal->message, {},
-                                      hsts(request)));
+      return refuse_upgrade(
+          refusal->status,
+          http::make_json_error(request, refusal->status, refusal->code, refusal->message,
+                                {{bhttp::field::www_authenticate, "Bearer"}}, hsts(request)));
+    return refuse_upgrade(refusal->status,
+                          http::make_json_error(request, refusal->status, refusal->code,
+                                                refusal->message, {}, hsts(request)));
   }
   auto& admission = std::get<auth::Admission>(result);
   if (!protocol::is_valid_room_name(admission.room))
-    return send(
-        http::make_json_error(request, bhttp::status::service_unavailable, auth::auth_unavailable,
-                              "The authenticator chose an invalid room name.", {}, hsts(request)));
+    return refuse_upgrade(unavailable,
+                          http::make_json_error(request, unavailable, auth::auth_unavailable,
+                                                "The authenticator chose an invalid room name.", {},
+                                                hsts(request)));
   if (!admission.name.empty()) {
     // The granted name is registered as any other: its NFC form, by the same rules.
     auto name = protocol::make_user_name(admission.name);
@@ -145,12 +165,18 @@ void HttpSession<Stream>::on_admission(Request request, auth::AdmissionResult re
                        std::string(protocol::code_string(*error)) + ").";
       // A token's sub is the token's fault (401); a webhook's answer is the login service's
       // (503, as for an invalid room).
-      if (context_.jwt != nullptr)
-        return send(http::make_json_error(request, bhttp::status::unauthorized, auth::token_invalid,
-                                          why, {{bhttp::field::www_authenticate, "Bearer"}},
-                                          hsts(request)));
-      return send(http::make_json_error(request, bhttp::status::service_unavailable,
-                                        auth::auth_unavailable, why, {}, hsts(request)));
+      if (context_.jwt != nullptr) {
+        context_.metrics.auth_failed(auth::token_invalid);
+        constexpr auto unauthorized = bhttp::status::unauthorized;
+        return refuse_upgrade(unauthorized,
+                              http::make_json_error(request, unauthorized, auth::token_invalid, why,
+                                                    {{bhttp::field::www_authenticate, "Bearer"}},
+                                                    hsts(request)));
+      }
+      context_.metrics.auth_failed(auth::auth_unavailable);
+      return refuse_upgrade(unavailable,
+                            http::make_json_error(request, unavailable, auth::auth_unavailable, why,
+                                                  {}, hsts(request)));
     }
     admission.name = std::move(std::get<protocol::UserName>(name).text);
   }
@@ -185,6 +211,7 @@ void HttpSession<Stream>::accept_websocket(Request request, auth::Admission admi
 #define SWITCHBOARD_INSTANTIATE(Stream)                                                            \
   template bool HttpSession<Stream>::refused_while_draining(Request&);                             \
   template void HttpSession<Stream>::upgrade(Request);                                             \
+  template void HttpSession<Stream>::refuse_upgrade(bhttp::status, bhttp::message_generator);      \
   template void HttpSession<Stream>::on_admission(Request, auth::AdmissionResult);                 \
   template void HttpSession<Stream>::accept_websocket(Request, auth::Admission);
 SWITCHBOARD_INSTANTIATE(beast::tcp_stream)

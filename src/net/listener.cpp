@@ -13,9 +13,10 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
-Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, ServerContext& context)
+Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, ServerContext& context,
+                   PortRole role)
     : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_timer_(acceptor_.get_executor()),
-      context_(context) {
+      context_(context), role_(role) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -63,14 +64,15 @@ void Listener::on_accept(tcp::socket socket) {
   boost::system::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   auto& connections = context_.connections;
-  auto turn_away = connections.count() >= context_.config.limits.max_connections
+  const bool for_clients = role_ == PortRole::clients;
+  auto turn_away = for_clients && connections.count() >= context_.config.limits.max_connections
                        ? TurnAway::over_capacity
                        : TurnAway::none;
   // A direct client is counted against its own address now; a trusted proxy's clients are
   // counted per upgrade, once the forwarded address is read.
   IpSlot ip_slot;
   const auto peer = socket.remote_endpoint(ec);
-  if (!ec && turn_away == TurnAway::none &&
+  if (!ec && for_clients && turn_away == TurnAway::none &&
       !http::is_trusted_proxy(peer.address(), context_.config.trusted_proxies)) {
     auto counted = context_.per_ip.admit(peer.address(), std::chrono::steady_clock::now());
     turn_away = turn_away_for(counted.verdict);
@@ -78,9 +80,9 @@ void Listener::on_accept(tcp::socket socket) {
   }
   if (turn_away == TurnAway::too_many_from_address || turn_away == TurnAway::too_fast_from_address)
     log_address_refusal(peer.address(), turn_away);
-  std::make_shared<PlainHttpSession>(beast::tcp_stream(std::move(socket)), context_,
-                                     ConnectionSlot(connections), std::move(ip_slot),
-                                     connections.next_id(), turn_away, ec ? tcp::endpoint() : peer)
+  std::make_shared<PlainHttpSession>(
+      beast::tcp_stream(std::move(socket)), context_, ConnectionSlot(connections),
+      std::move(ip_slot), connections.next_id(), turn_away, ec ? tcp::endpoint() : peer, role_)
       ->run();
 }
 

@@ -16,8 +16,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
 public:
   // Opens, binds and listens at once (throws boost::system::system_error on failure) so that
   // a bad --bind or a busy port is reported before the server claims to be up.
+  // PortRole::metrics (--metrics-bind): no per-address limits or --max-connections (an
+  // operator's scraper must get in when clients cannot), and no TLS.
   Listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& endpoint,
-           ServerContext& context);
+           ServerContext& context, PortRole role = PortRole::clients);
 
   boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
   void run();
@@ -38,6 +40,7 @@ private:
   // server holds accept_limit connections.
   boost::asio::steady_timer retry_timer_;
   ServerContext& context_;
+  const PortRole role_;
   // accept() failures in a row, and the wait before the next try (doubles up to a second).
   std::size_t failed_accepts_ = 0;
   std::chrono::steady_clock::duration retry_delay_ = std::chrono::milliseconds(50);

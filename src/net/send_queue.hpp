@@ -1,7 +1,7 @@
 #pragma once
 // The outbound queue of one connection, bounded in bytes and in messages. Not thread-safe: it
-// lives on its session's strand. Entries are shared buffers: a message broadcast to a thousand
-// users is stored once.
+// lives on its session's strand. Entries hold shared buffers: a message broadcast to a thousand
+// users is stored once (with its kind and latency sample, for /metrics).
 //
 // Messages stay queued (and counted against the bounds) until the write that carries them has
 // completed: a batch being written is the first `n` entries, read with at(), then pop(n).
@@ -24,10 +24,10 @@ public:
   // False when the message does not fit: the reader is too slow and the caller should drop the
   // connection. An empty queue accepts any one message, however large, so an oversized user
   // list can still reach a client that keeps up.
-  bool push(SharedText message) {
-    if (!empty() && (size() >= max_messages_ || bytes_ + message->size() > max_bytes_))
-      return false;
-    bytes_ += message->size();
+  bool push(Outbound message) {
+    const auto size = message.text->size();
+    if (!empty() && (this->size() >= max_messages_ || bytes_ + size > max_bytes_)) return false;
+    bytes_ += size;
     items_.push_back(std::move(message));
     return true;
   }
@@ -35,14 +35,14 @@ public:
   bool empty() const { return head_ == items_.size(); }
   std::size_t size() const { return items_.size() - head_; }
   std::size_t bytes() const { return bytes_; }
-  const SharedText& front() const { return items_[head_]; }
+  const Outbound& front() const { return items_[head_]; }
   // The i-th message from the front.
-  const SharedText& at(std::size_t i) const { return items_[head_ + i]; }
+  const Outbound& at(std::size_t i) const { return items_[head_ + i]; }
 
   void pop(std::size_t count = 1) {
     for (std::size_t i = 0; i < count; ++i) {
-      bytes_ -= items_[head_]->size();
-      items_[head_++].reset();
+      bytes_ -= items_[head_].text->size();
+      items_[head_++].text.reset();
     }
     if (empty()) {
       clear();
@@ -57,8 +57,8 @@ public:
   void truncate(std::size_t keep) {
     if (keep >= size()) return;
     for (std::size_t i = head_ + keep; i < items_.size(); ++i)
-      bytes_ -= items_[i]->size();
-    items_.resize(head_ + keep);
+      bytes_ -= items_[i].text->size();
+    items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(head_ + keep), items_.end());
     if (empty()) clear();
   }
 
@@ -78,7 +78,7 @@ private:
   std::size_t max_messages_;
   std::size_t bytes_ = 0;
   std::size_t head_ = 0;
-  std::vector<SharedText> items_;
+  std::vector<Outbound> items_;
 };
 
 } // namespace switchboard

@@ -5,6 +5,7 @@
 #include "config/connection_budget.hpp"
 #include "log/log.hpp"
 #include "protocol/outbound.hpp"
+#include "util/listen_address.hpp"
 
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -106,7 +107,10 @@ Server::Server(Config config)
       authenticator_(make_authenticator(config_.auth, ioc_.get_executor())),
       per_ip_(config_.limits.max_connections_per_ip, config_.limits.ip_handshakes(),
               config_.per_ip_exempt),
-      router_(ioc_.get_executor(), config_.limits.presence_interval, config_.limits.max_room_users),
+      // The metrics' address only: the router counts presence flushes, which run once the
+      // context (constructed next) exists.
+      router_(ioc_.get_executor(), config_.limits.presence_interval, config_.limits.max_room_users,
+              &context_.metrics),
       context_{config_,
                router_,
                connections_,
@@ -126,6 +130,10 @@ Server::Server(Config config)
                                      "name; see --auth in docs/deploy.md"}});
   const net::ip::tcp::endpoint endpoint{net::ip::make_address(config_.bind_address), config_.port};
   listener_ = std::make_shared<Listener>(ioc_, endpoint, context_);
+  if (const auto metrics = parse_listen_address(config_.metrics_bind))
+    metrics_listener_ = std::make_shared<Listener>(
+        ioc_, net::ip::tcp::endpoint{net::ip::make_address(metrics->address), metrics->port},
+        context_, PortRole::metrics);
 }
 
 int Server::run() {
@@ -139,6 +147,12 @@ int Server::run() {
               {"max_connections", config_.limits.max_connections},
               {"web_root", context_.web_root.string()}});
   listener_->run();
+  if (metrics_listener_) {
+    const auto where = metrics_listener_->local_endpoint();
+    log::write(LogLevel::info, "metrics-listening",
+               {{"address", where.address().to_string()}, {"port", where.port()}});
+    metrics_listener_->run();
+  }
   wait_for_signal();
   wait_for_reload();
 
@@ -154,7 +168,7 @@ int Server::run() {
 void Server::wait_for_signal() {
   signals_.async_wait([this](boost::system::error_code ec, int signal) {
     if (ec) return;
-    if (shutting_down_) {
+    if (context_.draining) {
       log::warn("shutdown-forced", {{"signal", signal}, {"connections", connections_.count()}});
       connections_.abort_all();
       return;
@@ -185,7 +199,6 @@ void Server::wait_for_reload() {
 }
 
 void Server::begin_shutdown(int signal) {
-  shutting_down_ = true;
   context_.restarting = signal == SIGTERM;
   // The port stays open while draining, for load balancers: /readyz answers 503, new
   // WebSockets are refused (503), and every answer ends its connection.
@@ -197,15 +210,20 @@ void Server::begin_shutdown(int signal) {
   shutdown_deadline_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     log::warn("shutdown-timeout", {{"connections", connections_.count()}});
-    listener_->stop();
+    stop_listening();
     connections_.abort_all();
   });
+}
+
+void Server::stop_listening() {
+  listener_->stop();
+  if (metrics_listener_) metrics_listener_->stop();
 }
 
 void Server::on_drained() {
   // Every connection is gone: no more accepting, and one that came in at this moment is told
   // to go. Then nothing is left but these waits: cancelling them lets the event loop finish.
-  listener_->stop();
+  stop_listening();
   connections_.shutdown_all();
   shutdown_deadline_.cancel();
   signals_.cancel();

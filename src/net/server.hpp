@@ -41,6 +41,8 @@ private:
   // SIGTERM: a restart (close 1012); SIGINT: going away (1001).
   void begin_shutdown(int signal);
   void on_drained();
+  // Closes the acceptors (the main one and --metrics-bind's).
+  void stop_listening();
 
   Config config_;
   // Before the context that points to it; null without TLS.
@@ -53,13 +55,14 @@ private:
   LocalRouter router_;
   ServerContext context_;
   std::shared_ptr<Listener> listener_;
+  // --metrics-bind's; null without.
+  std::shared_ptr<Listener> metrics_listener_;
   // Signals, the shutdown deadline and the drained notice all run on this strand, so shutdown
   // steps never overlap (a drained notice racing the signal handler left a wait armed).
   boost::asio::strand<boost::asio::io_context::executor_type> control_;
   boost::asio::signal_set signals_;
   boost::asio::signal_set reload_signals_;
   boost::asio::steady_timer shutdown_deadline_;
-  bool shutting_down_ = false;
 };
 
 } // namespace switchboard

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/error.hpp>
 
@@ -59,6 +60,8 @@ WsSession<NextLayer>::WsSession(NextLayer&& stream, ServerContext& context, Conn
 
 template <class NextLayer> WsSession<NextLayer>::~WsSession() {
   context_.metrics.websocket_closed();
+  if (queue_.bytes() != 0)
+    context_.metrics.local().queued_bytes.add_signed(-static_cast<std::int64_t>(queue_.bytes()));
   context_.connections.untrack(id());
 }
 
@@ -96,6 +99,7 @@ template <class NextLayer> void WsSession<NextLayer>::start(Request request) {
     }
     log::info("connect",
               {{"conn", self->id()}, {"remote", self->remote()}, {"room", self->room()}});
+    self->context_.metrics.handshake(metrics::HandshakeResult::ok);
     self->open_ = true;
     if (self->closing_) {
       // Shutdown began during the handshake: now there is a WebSocket to say goodbye on.
@@ -155,6 +159,7 @@ void WsSession<NextLayer>::on_read(beast::error_code ec, std::size_t bytes) {
   if (closing_) return drain();
   const auto& limits = context_.config.limits;
   message_bytes_ += bytes;
+  context_.metrics.local().bytes_in.add(bytes);
   if (message_bytes_ > limits.frame_discard_limit()) {
     // Our own close rather than Beast's read_message_max: Beast 1.81 tears the socket down
     // after one drain read, and a client still sending gets a reset instead of the 1009.
@@ -179,7 +184,11 @@ void WsSession<NextLayer>::on_read(beast::error_code ec, std::size_t bytes) {
     send_error(protocol::ErrorCode::message_too_large);
   } else {
     const auto data = read_buffer_.cdata();
-    handle_text({static_cast<const char*>(data.data()), data.size()});
+    const std::int64_t read_at =
+        context_.metrics.sample_this_read()
+            ? std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count()
+            : 0;
+    handle_text({static_cast<const char*>(data.data()), data.size()}, read_at);
   }
   // A big message grew the buffer: give it back rather than keep it while idle.
   if (read_buffer_.capacity() > first_read_budget) read_buffer_ = beast::flat_buffer();
@@ -198,6 +207,10 @@ template <class NextLayer> void WsSession<NextLayer>::end_reading(beast::error_c
   const bool clean = !ec || ec == websocket::error::closed || ec == net::error::operation_aborted;
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_at_).count();
+  context_.metrics.closed(closing_state_ ? metrics::close_reason_for(closing_state_->code)
+                          : ec == websocket::error::closed ? metrics::CloseReason::client
+                          : ec == beast::error::timeout    ? metrics::CloseReason::idle_timeout
+                                                           : metrics::CloseReason::lost);
   log::info("disconnect", {{"conn", id()},
                            {"room", room()},
                            {"name", name()},
@@ -214,9 +227,9 @@ template <class NextLayer> void WsSession<NextLayer>::end_reading(beast::error_c
   close_socket();
 }
 
-template <class NextLayer> void WsSession<NextLayer>::deliver(SharedText message) {
+template <class NextLayer> void WsSession<NextLayer>::deliver(Outbound message) {
   net::post(ws_.get_executor(), [self = self(), message = std::move(message)]() mutable {
-    self->enqueue(std::move(message));
+    self->push(std::move(message));
   });
 }
 
@@ -273,8 +286,21 @@ template <class NextLayer> void WsSession<NextLayer>::close_socket() {
 }
 
 template <class NextLayer> void WsSession<NextLayer>::enqueue(SharedText message) {
+  push(Outbound(std::move(message), MessageKind::server));
+}
+
+template <class NextLayer> void WsSession<NextLayer>::count_queued(std::size_t before) {
+  if (queue_.bytes() != before)
+    context_.metrics.local().queued_bytes.add_signed(static_cast<std::int64_t>(queue_.bytes()) -
+                                                     static_cast<std::int64_t>(before));
+}
+
+template <class NextLayer> void WsSession<NextLayer>::push(Outbound message) {
   if (closing_) return;
-  if (!queue_.push(std::move(message))) {
+  const auto before = queue_.bytes();
+  const bool queued = queue_.push(std::move(message));
+  count_queued(before);
+  if (!queued) {
     log::warn("send-queue-overflow", {{"conn", id()},
                                       {"name", name()},
                                       {"queued_bytes", queue_.bytes()},
@@ -309,7 +335,7 @@ template <class NextLayer> void WsSession<NextLayer>::write_next() {
   typename SerialWriteStream<NextLayer>::Buffers buffers;
   buffers.reserve(2 * in_flight_);
   for (std::size_t i = 0; i < in_flight_; ++i) {
-    const auto& message = *queue_.at(i);
+    const auto& message = *queue_.at(i).text;
     const auto header_size = write_text_frame_header(frame_headers_[i], message.size());
     buffers.emplace_back(frame_headers_[i].data(), header_size);
     buffers.emplace_back(message.data(), message.size());
@@ -317,9 +343,12 @@ template <class NextLayer> void WsSession<NextLayer>::write_next() {
   ws_.next_layer().async_write_all(std::move(buffers),
                                    [self = self()](beast::error_code ec, std::size_t) {
                                      self->writing_ = false;
+                                     if (!ec) self->count_written();
                                      // Written, or never will be: either way no longer ours to
                                      // keep.
+                                     const auto before = self->queue_.bytes();
                                      self->queue_.pop(self->in_flight_);
+                                     self->count_queued(before);
                                      self->in_flight_ = 0;
                                      // A connection that cannot be written to is over: cut it,
                                      // so that the read (or the rate limiter's wait) ends too
@@ -349,7 +378,9 @@ void WsSession<NextLayer>::close(websocket::close_code code, std::string_view re
   // even while a client that does not read holds the close handshake up.
   leave_room();
   // The messages a write in progress carries must live until it completes.
+  const auto queued_before = queue_.bytes();
   queue_.truncate(in_flight_);
+  count_queued(queued_before);
   if (throttle_timer_) throttle_timer_->cancel();
   if (deadline_timer_) deadline_timer_->cancel();
   closing_state_ = std::make_unique<Closing>(ws_.get_executor());
@@ -364,12 +395,33 @@ void WsSession<NextLayer>::close(websocket::close_code code, std::string_view re
   // loop goes on instead (drain()) and sees the peer's answer as Beast's read reports it;
   // the write layer drops Beast's echo of it (the first close frame is the last frame).
   // Made now, not kept in every session: a connection closes once.
+  closing_state_->code = static_cast<std::uint16_t>(code);
   auto& frame = closing_state_->frame;
   const auto frame_size = write_close_frame(frame, static_cast<std::uint16_t>(code), reason);
   ws_.next_layer().async_write_all({net::buffer(frame.data(), frame_size)},
                                    [self = self()](beast::error_code ec, std::size_t) {
                                      if (ec) self->close_socket();
                                    });
+}
+
+template <class NextLayer> void WsSession<NextLayer>::count_written() {
+  auto& counters = context_.metrics.local();
+  std::int64_t now_ns = 0; // read once, for the first sampled message
+  std::uint64_t bytes = 0;
+  for (std::size_t i = 0; i < in_flight_; ++i) {
+    const auto& message = queue_.at(i);
+    bytes += message.text->size();
+    counters.messages_out[static_cast<std::size_t>(message.kind)].add(1);
+    if (message.read_at != 0) [[unlikely]] {
+      // A sampled relay: read → written to this recipient.
+      if (now_ns == 0) now_ns = metrics::ServerMetrics::now_ns();
+      counters.relay_latency_us.observe(
+          static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_ns - message.read_at) / 1000),
+          metrics::relay_latency_bounds_us);
+    }
+  }
+  counters.bytes_out.add(bytes);
+  counters.batch_messages.observe(in_flight_);
 }
 
 template class WsSession<net::ip::tcp::socket>;

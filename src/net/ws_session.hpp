@@ -36,7 +36,7 @@ public:
   // Completes the upgrade `request` asked for, then runs until the connection ends.
   void start(Request request);
 
-  void deliver(SharedText message) override;
+  void deliver(Outbound message) override;
   void shutdown() override;
   void abort() override;
 
@@ -61,6 +61,12 @@ private:
   void end_reading(boost::beast::error_code ec);
 
   void enqueue(SharedText message) override;
+  // Queues a message (ours or relayed) and starts a write if none is in flight.
+  void push(Outbound message);
+  // The write of the first in_flight_ messages completed: counts them for /metrics.
+  void count_written();
+  // Tells /metrics how queue_'s byte count moved since it was `before`.
+  void count_queued(std::size_t before);
   void end_session(std::uint16_t close_code, std::string_view reason) override;
   void deadline_changed() override;
   // Arms deadline_timer_ for next_deadline(), if there is one.
@@ -110,6 +116,8 @@ private:
     explicit Closing(const boost::asio::any_io_executor& executor) : timer(executor) {}
     boost::asio::steady_timer timer;
     CloseFrame frame;
+    // The code sent, for /metrics's closes by reason.
+    std::uint16_t code = 0;
   };
   // Made when first needed (a timer is 120 bytes): most connections are never throttled,
   // run without --auth or TURN, and close once.

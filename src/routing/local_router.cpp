@@ -5,9 +5,10 @@
 namespace switchboard {
 
 LocalRouter::LocalRouter(boost::asio::any_io_executor executor,
-                         std::chrono::milliseconds presence_interval, std::size_t max_room_users)
+                         std::chrono::milliseconds presence_interval, std::size_t max_room_users,
+                         metrics::ServerMetrics* metrics)
     : executor_(std::move(executor)), presence_interval_(presence_interval),
-      max_room_users_(max_room_users) {}
+      max_room_users_(max_room_users), metrics_(metrics) {}
 
 JoinOutcome LocalRouter::join(std::string_view room_name, protocol::UserName wanted,
                               MemberInfo member) {
@@ -47,7 +48,7 @@ void LocalRouter::leave(std::string_view room_name, std::string_view name,
 }
 
 bool LocalRouter::send_to(std::string_view room_name, std::string_view name,
-                          const SharedText& message) {
+                          const Outbound& message) {
   std::shared_ptr<Peer> peer;
   {
     std::lock_guard lock(mutex_);
@@ -63,7 +64,7 @@ bool LocalRouter::send_to(std::string_view room_name, std::string_view name,
   return true;
 }
 
-void LocalRouter::broadcast(std::string_view room_name, const SharedText& message) {
+void LocalRouter::broadcast(std::string_view room_name, const Outbound& message) {
   std::vector<std::shared_ptr<Peer>> peers;
   {
     std::lock_guard lock(mutex_);
@@ -120,12 +121,17 @@ void LocalRouter::flush(const std::shared_ptr<Room>& room) {
     update = room->presence.take_update();
     erase_if_idle(room);
   }
+  if (metrics_ != nullptr && update.changes != 0) {
+    auto& counters = metrics_->local();
+    counters.presence_flushes.add(1);
+    counters.flush_changes.observe(update.changes);
+  }
   // Outside the lock; flushes of one room run on its strand, so updates arrive in order.
   for (const auto& peer : update.userlist_recipients)
-    peer->deliver(update.userlist);
+    peer->deliver({update.userlist, MessageKind::presence});
   for (const auto& peer : update.delta_recipients) {
-    if (update.left) peer->deliver(update.left);
-    if (update.joined) peer->deliver(update.joined);
+    if (update.left) peer->deliver({update.left, MessageKind::presence});
+    if (update.joined) peer->deliver({update.joined, MessageKind::presence});
   }
 }
 

@@ -3,6 +3,7 @@
 // critical sections are hash lookups; messages are handed to peers (a post to their strand)
 // after the lock is released.
 
+#include "metrics/server_metrics.hpp"
 #include "routing/room_presence.hpp"
 #include "routing/router.hpp"
 #include "util/string_hash.hpp"
@@ -17,13 +18,14 @@ namespace switchboard {
 
 class LocalRouter final : public Router {
 public:
+  // `metrics`: where presence flushes are counted; null: nowhere.
   LocalRouter(boost::asio::any_io_executor executor, std::chrono::milliseconds presence_interval,
-              std::size_t max_room_users);
+              std::size_t max_room_users, metrics::ServerMetrics* metrics = nullptr);
 
   JoinOutcome join(std::string_view room, protocol::UserName wanted, MemberInfo member) override;
   void leave(std::string_view room, std::string_view name, std::uint64_t connection_id) override;
-  bool send_to(std::string_view room, std::string_view name, const SharedText& message) override;
-  void broadcast(std::string_view room, const SharedText& message) override;
+  bool send_to(std::string_view room, std::string_view name, const Outbound& message) override;
+  void broadcast(std::string_view room, const Outbound& message) override;
   RouterStats stats() const override;
   void shutdown() override;
 
@@ -48,6 +50,7 @@ private:
   boost::asio::any_io_executor executor_;
   const std::chrono::milliseconds presence_interval_;
   const std::size_t max_room_users_;
+  metrics::ServerMetrics* const metrics_;
 
   mutable std::mutex mutex_;
   StringMap<std::shared_ptr<Room>> rooms_;

@@ -122,7 +122,8 @@ PresenceUpdate RoomPresence::take_update() {
     (change > 0 ? joined : left).push_back(name);
   pending_.clear();
   awaiting_snapshots_ = 0;
-  const bool changed = !joined.empty() || !left.empty();
+  update.changes = joined.size() + left.size();
+  const bool changed = update.changes != 0;
 
   for (auto& [name, member] : members_) {
     const bool is_new = !member.has_snapshot;

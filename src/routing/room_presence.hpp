@@ -27,6 +27,8 @@ struct PresenceUpdate {
   SharedText left;
   SharedText joined;
   std::vector<std::shared_ptr<Peer>> delta_recipients;
+  // Joins and leaves coalesced into this update (0: it only brings new members their list).
+  std::size_t changes = 0;
 
   bool empty() const { return userlist_recipients.empty() && delta_recipients.empty(); }
 };

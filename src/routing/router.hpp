@@ -49,9 +49,9 @@ public:
   // Removes `name` from `room` if it is still held by connection_id.
   virtual void leave(std::string_view room, std::string_view name, std::uint64_t connection_id) = 0;
   // Delivers to one user; false when no such user is in the room.
-  virtual bool send_to(std::string_view room, std::string_view name, const SharedText& message) = 0;
+  virtual bool send_to(std::string_view room, std::string_view name, const Outbound& message) = 0;
   // Delivers to every registered user of the room, the sender included.
-  virtual void broadcast(std::string_view room, const SharedText& message) = 0;
+  virtual void broadcast(std::string_view room, const Outbound& message) = 0;
 
   virtual RouterStats stats() const = 0;
   // Stops background work (presence timers) so the event loop can finish.

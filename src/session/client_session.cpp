@@ -16,6 +16,12 @@ namespace {
 
 template <class... Ts> struct overloaded : Ts... { using Ts::operator()...; };
 
+MessageKind relay_kind(const protocol::RelayRequest& request) {
+  if (!request.target.empty()) return MessageKind::directed;
+  // The MDN sample's chat line; any other untargeted type is a room broadcast.
+  return request.type == "message" ? MessageKind::chat : MessageKind::broadcast;
+}
+
 } // namespace
 
 ClientSession::ClientSession(ServerContext& context, std::uint64_t id, auth::Admission admission,
@@ -48,6 +54,7 @@ SharedText ClientSession::config_message(std::int64_t unix_now) {
   const auto who =
       !credentials_->granted_name.empty() ? credentials_->granted_name : std::to_string(id_);
   const auto credential = auth::make_turn_credential(turn.secret, who, unix_now + ttl);
+  context_.metrics.local().turn_credentials.add(1);
   // A fresh one when three quarters of its life have passed: the client always holds one
   // that is valid for a quarter of the TTL more.
   credentials_->turn_renew_at = unix_now + std::max<std::int64_t>(1, ttl * 3 / 4);
@@ -88,29 +95,51 @@ void ClientSession::on_deadline(std::int64_t unix_now) {
 
 ClientSession::clock::duration ClientSession::wait_before_next_message(clock::time_point now) {
   const auto& limits = context_.config.limits;
-  return std::max({message_limiter_.acquire(limits.message_rate(), now),
-                   byte_limiter_.acquire(limits.byte_rate(), now, 0),
-                   broadcast_limiter_.acquire(limits.broadcast_rate(), now, 0)});
+  const auto messages = message_limiter_.acquire(limits.message_rate(), now);
+  const auto bytes = byte_limiter_.acquire(limits.byte_rate(), now, 0);
+  const auto broadcasts = broadcast_limiter_.acquire(limits.broadcast_rate(), now, 0);
+  const auto wait = std::max({messages, bytes, broadcasts});
+  if (wait > wait.zero()) [[unlikely]]
+    context_.metrics.rate_limited(wait == messages ? metrics::RateLimit::messages
+                                  : wait == bytes  ? metrics::RateLimit::bytes
+                                                   : metrics::RateLimit::broadcasts,
+                                  wait);
+  return wait;
 }
 
 ClientSession::clock::duration ClientSession::charge_bytes(clock::time_point now,
                                                            std::size_t bytes) {
-  return byte_limiter_.acquire(context_.config.limits.byte_rate(), now, static_cast<double>(bytes));
+  const auto wait =
+      byte_limiter_.acquire(context_.config.limits.byte_rate(), now, static_cast<double>(bytes));
+  if (wait > wait.zero()) [[unlikely]]
+    context_.metrics.rate_limited(metrics::RateLimit::bytes, wait);
+  return wait;
 }
 
-void ClientSession::handle_text(std::string_view text) {
+void ClientSession::handle_text(std::string_view text, std::int64_t read_at) {
   auto inbound = protocol::parse_inbound(
       text, {context_.config.limits.max_chat_length, context_.config.auth.mode == AuthMode::jwt});
-  std::visit(
-      overloaded{
-          [&](protocol::Rejection& rejection) {
-            send_error(rejection.code, rejection.request_type);
-          },
-          [&](protocol::RegisterRequest& request) { register_user(request); },
-          [&](protocol::RelayRequest& request) { relay(request); },
-          [&](protocol::TokenRequest& request) { renew_token(request.token, auth::unix_now()); },
-      },
-      inbound);
+  auto& counted = context_.metrics.local().messages_in;
+  const auto count = [&](MessageKind kind) { counted[static_cast<std::size_t>(kind)].add(1); };
+  std::visit(overloaded{
+                 [&](protocol::Rejection& rejection) {
+                   count(MessageKind::server);
+                   send_error(rejection.code, rejection.request_type);
+                 },
+                 [&](protocol::RegisterRequest& request) {
+                   count(MessageKind::presence);
+                   register_user(request);
+                 },
+                 [&](protocol::RelayRequest& request) {
+                   count(relay_kind(request));
+                   relay(request, read_at);
+                 },
+                 [&](protocol::TokenRequest& request) {
+                   count(MessageKind::server);
+                   renew_token(request.token, auth::unix_now());
+                 },
+             },
+             inbound);
 }
 
 void ClientSession::register_user(protocol::RegisterRequest& request) {
@@ -132,9 +161,10 @@ void ClientSession::register_user(protocol::RegisterRequest& request) {
   log::info("register", {{"conn", id_}, {"room", room_}, {"name", name_}});
 }
 
-void ClientSession::relay(protocol::RelayRequest& request) {
+void ClientSession::relay(protocol::RelayRequest& request, std::int64_t read_at) {
   if (name_.empty()) return send_error(protocol::ErrorCode::not_registered, request.type);
-  auto message = make_shared_text(protocol::stamp_sender(request, name_));
+  const Outbound message{make_shared_text(protocol::stamp_sender(request, name_)),
+                         relay_kind(request), read_at};
   if (request.target.empty()) {
     // Charged now, waited off before the next read: the sender slows down, nothing it sent
     // is dropped.
@@ -151,6 +181,7 @@ void ClientSession::renew_token(std::string_view token, std::int64_t unix_now) {
   const auto result = context_.jwt->renew(token, credentials_->granted_name, room_);
   if (const auto* refusal = std::get_if<auth::Refusal>(&result)) {
     log::info("token-renewal-refused", {{"conn", id_}, {"reason", refusal->message}});
+    context_.metrics.auth_failed(refusal->code);
     return send_error(refusal->code == auth::token_expired ? protocol::ErrorCode::token_expired
                                                            : protocol::ErrorCode::token_invalid,
                       "token");

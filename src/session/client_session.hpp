@@ -39,8 +39,9 @@ public:
 
   // The WebSocket is open: queues the greeting (`id`, then the `config` message).
   void greet(std::int64_t unix_now);
-  // One complete text message from the client.
-  void handle_text(std::string_view text);
+  // One complete text message from the client. `read_at`: when it was read (steady clock, ns)
+  // if its relay latency is sampled, else 0 (metrics/server_metrics.hpp).
+  void handle_text(std::string_view text, std::int64_t read_at = 0);
   void send_error(protocol::ErrorCode code, std::string_view request_type = {},
                   std::string_view target = {});
   // How long to wait before reading the next message: one message token, plus any debt the
@@ -88,7 +89,7 @@ private:
   };
 
   void register_user(protocol::RegisterRequest& request);
-  void relay(protocol::RelayRequest& request);
+  void relay(protocol::RelayRequest& request, std::int64_t read_at);
   void renew_token(std::string_view token, std::int64_t unix_now);
   // A config message, with a TURN credential valid from `unix_now` when those are on.
   SharedText config_message(std::int64_t unix_now);

@@ -55,6 +55,9 @@ export class TestClient {
     this.closeInfo = null;
     this.latestUserlist = null; // the newest user list received, claimed or not
     this.inbox = new Inbox(this.label);
+    // What went each way, as the server counts it (/metrics): WebSocket message payloads.
+    this.sentBytes = 0;
+    this.receivedBytes = 0;
     this.ws = new WebSocket(url, protocols, {
       handshakeTimeout: WAIT_MS,
       headers,
@@ -81,7 +84,10 @@ export class TestClient {
     this.ws.on('error', (error) => {
       this.lastError = error;
     });
-    this.ws.on('message', (data, isBinary) => this.#receive(decode(data, isBinary)));
+    this.ws.on('message', (data, isBinary) => {
+      this.receivedBytes += data.length;
+      this.#receive(decode(data, isBinary));
+    });
     this.closed = new Promise((resolve) => {
       this.ws.once('close', (code, reason) => {
         openClients.delete(this);
@@ -112,11 +118,14 @@ export class TestClient {
   }
 
   send(message) {
-    this.ws.send(JSON.stringify(message));
+    const text = JSON.stringify(message);
+    this.sentBytes += Buffer.byteLength(text);
+    this.ws.send(text);
   }
 
   /** Sends a string as a text frame, a Buffer as a binary frame unless `{binary: false}`. */
   sendRaw(data, { binary = Buffer.isBuffer(data), fin = true } = {}) {
+    this.sentBytes += Buffer.byteLength(data);
     this.ws.send(data, { binary, fin, compress: false });
   }
 

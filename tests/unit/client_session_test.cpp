@@ -29,7 +29,7 @@ class RecordingSession final : public ClientSession {
 public:
   using ClientSession::ClientSession;
 
-  void deliver(SharedText message) override { sent.push_back(json::parse(*message)); }
+  void deliver(Outbound message) override { sent.push_back(json::parse(*message.text)); }
   std::vector<json::value> sent;
   std::vector<std::uint16_t> closes;
   int deadline_changes = 0;

@@ -326,8 +326,8 @@ class ModelClient final : public Peer {
 public:
   explicit ModelClient(bool deltas) : deltas_(deltas) {}
 
-  void deliver(SharedText message) override {
-    const auto value = boost::json::parse(*message);
+  void deliver(Outbound message) override {
+    const auto value = boost::json::parse(*message.text);
     const auto& type = value.at("type").as_string();
     if (type == "userlist") {
       if (deltas_ && has_snapshot_) problems.push_back("second userlist to a deltas client");

@@ -64,10 +64,10 @@ TEST(SendQueue, FifoAndPopReleasesBytes) {
   ASSERT_TRUE(queue.push(a));
   ASSERT_TRUE(queue.push(b));
   // The very buffer pushed: shared, never copied.
-  EXPECT_EQ(queue.front(), a);
+  EXPECT_EQ(queue.front().text, a);
   queue.pop();
   EXPECT_EQ(queue.bytes(), 5u);
-  EXPECT_EQ(queue.front(), b);
+  EXPECT_EQ(queue.front().text, b);
   queue.pop();
   EXPECT_TRUE(queue.empty());
   EXPECT_EQ(queue.bytes(), 0u);
@@ -100,7 +100,7 @@ TEST(SendQueue, OneBufferSharedByManyQueues) {
   SendQueue second(100, 10);
   ASSERT_TRUE(first.push(message));
   ASSERT_TRUE(second.push(message));
-  EXPECT_EQ(first.front().get(), second.front().get());
+  EXPECT_EQ(first.front().text.get(), second.front().text.get());
   EXPECT_EQ(message.use_count(), 3);
 }
 
@@ -112,12 +112,12 @@ TEST(SendQueue, AtIndexesFromTheFrontAndPopTakesSeveral) {
     ASSERT_TRUE(queue.push(pushed.back()));
   }
   for (std::size_t i = 0; i < 5; ++i)
-    EXPECT_EQ(queue.at(i), pushed[i]);
+    EXPECT_EQ(queue.at(i).text, pushed[i]);
   queue.pop(3); // the three a write carried
   EXPECT_EQ(queue.size(), 2u);
   EXPECT_EQ(queue.bytes(), 4u + 5u);
-  EXPECT_EQ(queue.front(), pushed[3]);
-  EXPECT_EQ(queue.at(1), pushed[4]);
+  EXPECT_EQ(queue.front().text, pushed[3]);
+  EXPECT_EQ(queue.at(1).text, pushed[4]);
   // Popped messages are released, not kept alive by the queue.
   EXPECT_EQ(pushed[0].use_count(), 1);
 }
@@ -131,13 +131,13 @@ TEST(SendQueue, StaysFifoAcrossCompaction) {
     for (int i = 0; i < 3; ++i)
       ASSERT_TRUE(queue.push(make_shared_text(std::to_string(next_pushed++))));
     for (int i = 0; i < 2; ++i) {
-      ASSERT_EQ(*queue.front(), std::to_string(next_popped++));
+      ASSERT_EQ(*queue.front().text, std::to_string(next_popped++));
       queue.pop();
     }
   }
   EXPECT_EQ(queue.size(), next_pushed - next_popped);
   while (!queue.empty()) {
-    ASSERT_EQ(*queue.front(), std::to_string(next_popped++));
+    ASSERT_EQ(*queue.front().text, std::to_string(next_popped++));
     queue.pop();
   }
   EXPECT_EQ(next_popped, next_pushed);
@@ -153,7 +153,7 @@ TEST(SendQueue, TruncateKeepsTheFrontAndReleasesTheRest) {
   queue.truncate(1);
   EXPECT_EQ(queue.size(), 1u);
   EXPECT_EQ(queue.bytes(), 7u);
-  EXPECT_EQ(queue.front(), in_flight);
+  EXPECT_EQ(queue.front().text, in_flight);
   queue.truncate(5); // more than it holds: nothing changes
   EXPECT_EQ(queue.size(), 1u);
   queue.truncate(0);

@@ -31,9 +31,16 @@ namespace switchboard::test {
 // Records every delivered message. Thread-safe like the Peer contract requires.
 class RecordingPeer final : public Peer {
 public:
-  void deliver(SharedText message) override {
+  void deliver(Outbound message) override {
     std::lock_guard lock(mutex_);
-    messages_.push_back(std::move(message));
+    messages_.push_back(std::move(message.text));
+    kinds_.push_back(message.kind);
+  }
+
+  // What each recorded message was delivered as, in order.
+  std::vector<MessageKind> kinds() const {
+    std::lock_guard lock(mutex_);
+    return kinds_;
   }
 
   std::vector<SharedText> messages() const {
@@ -62,6 +69,7 @@ public:
 private:
   mutable std::mutex mutex_;
   std::vector<SharedText> messages_;
+  std::vector<MessageKind> kinds_;
 };
 
 // The JSON array of strings {"users":[...]}, {"names":[...]} as a vector.
