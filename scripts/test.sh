@@ -53,7 +53,7 @@ SWITCHBOARD_BIN="$PWD/build/release/switchboard" \
   node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$results/bench.tap" tests/bench/
 passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/bench.tap")))
-echo "== Debian package (scripts/package.sh: installed, its unit verified, run, removed)"
+echo "== Debian package (scripts/package.sh: installed, its unit verified, run, removed) and packaging/alerts.yml"
 node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$results/package.tap" tests/package/
 passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/package.tap")))
