@@ -16,6 +16,7 @@
 // Every handshake is checked (it completes, TLS 1.3 with the suite the server prefers), so a
 // broken path is an error, not a fast number.
 
+#include "tests/support/self_signed_certificate.hpp"
 #include "tls/tls_context.hpp"
 #include "tls/tls_stream.hpp"
 
@@ -113,16 +114,7 @@ struct PemFiles {
 };
 
 std::unique_ptr<PemFiles> make_pem_files(bool rsa) {
-  EVP_PKEY* key = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
-  X509_set_issuer_name(cert, X509_get_subject_name(cert));
-  X509_sign(cert, key, EVP_sha256());
+  const auto made = test_support::make_self_signed(rsa, "localhost");
 
   std::string dir_template =
       (std::filesystem::temp_directory_path() / "switchboard-tls-bench-XXXXXX").string();
@@ -132,13 +124,11 @@ std::unique_ptr<PemFiles> make_pem_files(bool rsa) {
   files->cert = (files->dir / "cert.pem").string();
   files->key = (files->dir / "key.pem").string();
   FILE* out = std::fopen(files->cert.c_str(), "w");
-  PEM_write_X509(out, cert);
+  PEM_write_X509(out, made.cert.get());
   std::fclose(out);
   out = std::fopen(files->key.c_str(), "w");
-  PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr);
+  PEM_write_PrivateKey(out, made.key.get(), nullptr, nullptr, 0, nullptr, nullptr);
   std::fclose(out);
-  X509_free(cert);
-  EVP_PKEY_free(key);
   return files;
 }
 

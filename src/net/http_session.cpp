@@ -234,7 +234,41 @@ template <class Stream> void HttpSession<Stream>::on_request() {
     return send(std::move(answer));
   }
   if (beast::websocket::is_upgrade(request)) return upgrade(std::move(request));
+  const bool readable =
+      request.method() == bhttp::verb::get || request.method() == bhttp::verb::head;
+  if (readable && serves_metrics(request) && scrape_authorized(request) &&
+      context_.metrics_executor)
+    return answer_scrape(std::move(request));
   send(respond(request));
+}
+
+template <class Stream> bool HttpSession<Stream>::serves_metrics(const Request& request) const {
+  // With --metrics-bind, only that port answers /metrics (here it is a file path like any).
+  return is_metrics_scrape(request) &&
+         (role_ == PortRole::metrics || context_.config.metrics_bind.empty());
+}
+
+template <class Stream> bool HttpSession<Stream>::scrape_authorized(const Request& request) const {
+  const auto& token = context_.config.metrics_token;
+  return token.empty() || same_secret(auth::token_from_request(request), token);
+}
+
+template <class Stream> void HttpSession<Stream>::answer_scrape(Request request) {
+  // Made on the metrics thread, not on this worker: a scrape then never delays the messages
+  // this worker relays (docs/benchmarks.md, "Metrics"). The guard keeps the event loop running
+  // until the answer is back (a scrape in flight at shutdown is still answered).
+  auto strand = stream_.get_executor();
+  auto guard = net::make_work_guard(strand);
+  net::post(context_.metrics_executor, [self = this->shared_from_this(), strand,
+                                        guard = std::move(guard),
+                                        request = std::move(request)]() mutable {
+    auto body = metrics::exposition(self->context_);
+    net::post(strand, [self = std::move(self), guard = std::move(guard),
+                       request = std::move(request), body = std::move(body)]() mutable {
+      const auto hsts = self->hsts(request);
+      self->send(http::make_text_response(request, metrics::content_type, std::move(body), hsts));
+    });
+  });
 }
 
 template <class Stream>
@@ -307,14 +341,12 @@ bhttp::message_generator HttpSession<Stream>::respond(const Request& request) {
     return http::make_json_response(request, bhttp::status::service_unavailable, std::move(body),
                                     {{bhttp::field::retry_after, retry_after_seconds}}, hsts);
   }
-  // With --metrics-bind, only that port answers /metrics (here it is a file path like any).
-  if (is_metrics_scrape(request) &&
-      (role_ == PortRole::metrics || context_.config.metrics_bind.empty())) {
-    const auto& token = context_.config.metrics_token;
-    if (!token.empty() && !same_secret(auth::token_from_request(request), token))
+  if (serves_metrics(request)) {
+    if (!scrape_authorized(request))
       return http::make_json_error(request, bhttp::status::unauthorized, "metrics-token",
                                    "GET /metrics needs Authorization: Bearer <--metrics-token>.",
                                    {{bhttp::field::www_authenticate, "Bearer"}}, hsts);
+    // Here only without a metrics thread (answer_scrape).
     return http::make_text_response(request, metrics::content_type, metrics::exposition(context_),
                                     hsts);
   }

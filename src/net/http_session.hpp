@@ -110,6 +110,12 @@ private:
   // The TCP peer's address (unspecified if it could not be read at accept).
   boost::asio::ip::address peer_address() const { return peer_.address(); }
   boost::beast::http::message_generator respond(const Request& request);
+  // GET /metrics on this port (the main one unless --metrics-bind is set, or that one).
+  bool serves_metrics(const Request& request) const;
+  // --metrics-token, if set, is the request's bearer token.
+  bool scrape_authorized(const Request& request) const;
+  // Answers a scrape with the exposition made on context_.metrics_executor.
+  void answer_scrape(Request request);
   void send(boost::beast::http::message_generator response);
   // The last answer is written: stop sending, read and drop what the client still sends for a
   // while, then close (see linger_time).

@@ -3,6 +3,7 @@
 #include "auth/jwt_authenticator.hpp"
 #include "auth/webhook_authenticator.hpp"
 #include "config/connection_budget.hpp"
+#include "config/server_limits.hpp"
 #include "log/log.hpp"
 #include "protocol/outbound.hpp"
 #include "util/listen_address.hpp"
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <sys/resource.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace switchboard {
@@ -124,6 +126,13 @@ Server::Server(Config config)
       control_(net::make_strand(ioc_)), signals_(control_, SIGINT, SIGTERM),
       reload_signals_(control_, SIGHUP), shutdown_deadline_(control_) {
   fit_connections_to_open_file_limit(config_.limits);
+  context_.metrics_executor = metrics_pool_.get_executor();
+  net::post(metrics_pool_, [] {
+    // Nice 10 (a tenth of a worker's CPU weight when both want the core): a worker woken by a
+    // message preempts a scrape, not the other way round. Linux's nice is per thread.
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), metrics_thread_nice) != 0)
+      log::debug("metrics-priority-unchanged", {{"reason", std::strerror(errno)}});
+  });
   if (!authenticator_ && !is_loopback(config_.bind_address))
     log::warn("no-auth", {{"address", config_.bind_address},
                           {"advice", "anyone who can reach this port may join any room under any "

@@ -22,6 +22,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <memory>
 
 namespace switchboard {
@@ -63,6 +64,9 @@ private:
   boost::asio::signal_set signals_;
   boost::asio::signal_set reload_signals_;
   boost::asio::steady_timer shutdown_deadline_;
+  // Makes /metrics's answers, at a low priority (the context's metrics_executor). Last: it is
+  // joined first, while everything a scrape reads still exists.
+  boost::asio::thread_pool metrics_pool_{1};
 };
 
 } // namespace switchboard

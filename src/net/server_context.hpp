@@ -10,6 +10,7 @@
 #include "routing/router.hpp"
 
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <filesystem>
 
@@ -46,6 +47,9 @@ struct ServerContext {
   std::atomic<bool> restarting{false};
   // What /metrics reports that is counted as it happens.
   metrics::ServerMetrics metrics{};
+  // Where scrapes are answered: a thread of its own, at a low priority, so that a scrape
+  // never holds up a worker. Empty (unit tests): on the session's own strand.
+  boost::asio::any_io_executor metrics_executor{};
 };
 
 } // namespace switchboard

@@ -71,22 +71,26 @@ async function raceTimer(promise, ms) {
 /**
  * Starts the server on 127.0.0.1 (or `bind`) with a kernel-chosen port.
  * @param {string[]} extraArgs flags after `--port 0 --bind 127.0.0.1 --web-root DIR`
- * @param {{ webRoot?: string, env?: object, launcher?: string[], bind?: string }} options
- *   without webRoot a temp root with an index.html is made and removed on stop(); launcher: a
+ * @param {{ webRoot?: string | false, env?: object, launcher?: string[], bind?: string,
+ *   binary?: string }} options
+ *   without webRoot a temp root with an index.html is made and removed on stop(); webRoot
+ *   false: no --web-root (the one a --config file names); binary: another server binary (the
+ *   installed package's); launcher: a
  *   command that execs the server (e.g. `prlimit --nofile=N --`), so that the PID is still the
  *   server's; bind: the address to listen on (default 127.0.0.1; clients always use 127.0.0.1)
  */
 export async function startServer(
   extraArgs = [],
-  { webRoot, env, launcher = [], bind = '127.0.0.1' } = {},
+  { webRoot, env, launcher = [], bind = '127.0.0.1', binary = SERVER_BINARY } = {},
 ) {
-  if (!fs.existsSync(SERVER_BINARY)) {
-    throw new Error(`no server binary at ${SERVER_BINARY}: build it or set SWITCHBOARD_BIN`);
+  if (!fs.existsSync(binary)) {
+    throw new Error(`no server binary at ${binary}: build it or set SWITCHBOARD_BIN`);
   }
-  const ownWebRoot = webRoot ? null : makeWebRoot();
-  const args = ['--port', '0', '--bind', bind, '--web-root', webRoot ?? ownWebRoot.dir];
+  const ownWebRoot = webRoot || webRoot === false ? null : makeWebRoot();
+  const args = ['--port', '0', '--bind', bind];
+  if (webRoot !== false) args.push('--web-root', webRoot || ownWebRoot.dir);
   args.push(...extraArgs);
-  const [command, ...commandArgs] = [...launcher, SERVER_BINARY, ...args];
+  const [command, ...commandArgs] = [...launcher, binary, ...args];
   const proc = spawn(command, commandArgs, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },

@@ -5,14 +5,13 @@
 // not install itself.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { WAIT_MS, httpRequest, withTimeout } from '../integration/helpers.mjs';
+import { httpRequest, startServer } from '../integration/helpers.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const isRoot = process.getuid?.() === 0;
@@ -26,25 +25,6 @@ const installed = () => {
     return false;
   }
 };
-
-/** Starts a command that logs event=listening on stderr; resolves with {proc, port, exited}. */
-async function startLogged(command, args) {
-  const proc = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  const lines = readline.createInterface({ input: proc.stderr });
-  const port = await withTimeout(
-    new Promise((resolve, reject) => {
-      lines.on('line', (line) => {
-        const match = /event=listening .*\bport=(\d+)/.exec(line);
-        if (match) resolve(Number(match[1]));
-      });
-      exited.then(({ code }) => reject(new Error(`exited with ${code} before listening`)));
-    }),
-    WAIT_MS,
-    'listening',
-  );
-  return { proc, port, exited };
-}
 
 test(
   'the .deb installs, its unit verifies, the installed server runs with the installed config, and it removes cleanly',
@@ -71,6 +51,7 @@ test(
       '/usr/share/switchboard/web/index.html',
       '/etc/switchboard/switchboard.toml',
       '/lib/systemd/system/switchboard.service',
+      '/usr/share/doc/switchboard/alerts.yml',
     ])
       assert.ok(fs.existsSync(file), `${file} is not installed`);
     assert.match(
@@ -101,23 +82,19 @@ test(
     // What the unit runs, with the installed configuration (a free port on loopback instead of
     // 6503 on every address: a flag beats the file).
     assert.match(sh('/usr/bin/switchboard', ['--version']), /^switchboard \d+\.\d+\.\d+ /);
-    const server = await startLogged('/usr/bin/switchboard', [
-      '--config',
-      '/etc/switchboard/switchboard.toml',
-      '--port',
-      '0',
-      '--bind',
-      '127.0.0.1',
-    ]);
+    const server = await startServer(['--config', '/etc/switchboard/switchboard.toml'], {
+      binary: '/usr/bin/switchboard',
+      webRoot: false,
+    });
     try {
       const page = await httpRequest(server.port, 'GET', '/');
       assert.equal(page.status, 200);
       assert.match(page.body.toString('utf8'), /<title>switchboard/i, 'the installed web client');
       assert.equal((await httpRequest(server.port, 'GET', '/readyz')).status, 200);
     } finally {
-      server.proc.kill('SIGTERM');
+      await server.stop();
     }
-    assert.deepEqual(await withTimeout(server.exited, WAIT_MS, 'exit'), { code: 0, signal: null });
+    assert.deepEqual(await server.exited, { code: 0, signal: null });
 
     sh('apt-get', ['purge', '-y', '-q', 'switchboard']);
     assert.ok(!installed());

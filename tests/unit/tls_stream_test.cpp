@@ -1,6 +1,7 @@
 // TlsCore, the part of TlsStream that talks to OpenSSL, against an OpenSSL client over memory:
 // the handshake, reading plaintext, and the property the batched write path relies on: a
 // gathered write of many frames becomes one TLS record, not one per frame.
+#include "tests/support/self_signed_certificate.hpp"
 #include "tls/tls_stream.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -17,24 +18,13 @@ namespace {
 
 namespace net = boost::asio;
 
-// A server context with a throwaway self-signed P-256 certificate, made in memory.
+// A server context with a throwaway self-signed P-256 certificate.
 std::shared_ptr<SSL_CTX> server_context() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("test"), -1, -1, 0);
-  X509_set_issuer_name(cert, X509_get_subject_name(cert));
-  X509_sign(cert, key, EVP_sha256());
+  const auto made = test_support::make_self_signed(/*rsa=*/false, "test");
   std::shared_ptr<SSL_CTX> context(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
-  SSL_CTX_use_certificate(context.get(), cert);
-  SSL_CTX_use_PrivateKey(context.get(), key);
+  SSL_CTX_use_certificate(context.get(), made.cert.get());
+  SSL_CTX_use_PrivateKey(context.get(), made.key.get());
   SSL_CTX_set_mode(context.get(), SSL_MODE_RELEASE_BUFFERS);
-  X509_free(cert);
-  EVP_PKEY_free(key);
   return context;
 }
 
