@@ -7,7 +7,7 @@
 // The limits that are not options live beside this file, each with its reason:
 // http_limits.hpp (requests before an upgrade, refusals), transport_limits.hpp (WebSocket and
 // TLS, per connection), server_limits.hpp (listener, per-address table, presence, names,
-// webhook); connection_budget.hpp derives --max-connections from the open-file limit.
+// webhook, metrics); connection_budget.hpp derives --max-connections from the open-file limit.
 
 #include "config/rate_limit.hpp"
 #include "util/cidr.hpp"

@@ -8,6 +8,7 @@
 //
 // Thread-safe.
 
+#include "config/server_limits.hpp"
 #include "metrics/local_counters.hpp"
 #include "protocol/error_code.hpp"
 #include "routing/peer.hpp"
@@ -103,10 +104,7 @@ inline constexpr std::array<std::string_view, rate_limit_count> rate_limit_names
 
 // --- Histograms: their buckets and the sampling of relay latency ---
 
-// Relay latency (a message read → its write to a recipient completed) is measured for one
-// message in this many that a connection reads (1.6 %): a sampled one costs two clock reads
-// and a bucket search per recipient; the rest one branch.
-inline constexpr std::uint64_t relay_latency_sample_every = 64;
+// Relay latency is measured for one read in relay_latency_sample_every (config/server_limits.hpp).
 // Upper bounds in microseconds: a relay on an idle server takes 10-50 us; a queue behind a
 // slow link or a loaded worker shows in the milliseconds.
 inline constexpr std::array<std::uint64_t, 15> relay_latency_bounds_us = {
