@@ -27,49 +27,47 @@ private:
   std::atomic<std::uint64_t> value_{0};
 };
 
-// Buckets 1, 2, 4, ... 2^(Buckets-1), then +Inf: found with one bit_width, for sizes counted
-// per write or per flush (messages per batched write, changes per presence flush).
-template <std::size_t Buckets> class PowerOfTwoHistogram {
+// A histogram's cells: a count per bucket (not cumulative; the last is +Inf) and the sum.
+template <std::size_t Buckets> class HistogramCells {
 public:
   static constexpr std::size_t buckets = Buckets;
-  static constexpr double upper_bound(std::size_t bucket) {
-    return static_cast<double>(std::uint64_t{1} << bucket);
-  }
+  std::uint64_t count(std::size_t bucket) const { return counts_[bucket].get(); }
+  std::uint64_t sum() const { return sum_.get(); }
 
-  void observe(std::uint64_t value) {
-    // bit_width(v - 1) is the smallest b with v <= 2^b (0 and 1 land in the first bucket).
-    const auto bucket = value <= 1 ? 0 : static_cast<std::size_t>(std::bit_width(value - 1));
+protected:
+  void record(std::size_t bucket, std::uint64_t value) {
     counts_[bucket < Buckets ? bucket : Buckets].add(1);
     sum_.add(value);
   }
-  // Per bucket, not cumulative; the last is +Inf.
-  std::uint64_t count(std::size_t bucket) const { return counts_[bucket].get(); }
-  std::uint64_t sum() const { return sum_.get(); }
 
 private:
   std::array<LocalCount, Buckets + 1> counts_{};
   LocalCount sum_;
 };
 
+// Buckets 1, 2, 4, ... 2^(Buckets-1), then +Inf: found with one bit_width, for sizes counted
+// per write or per flush (messages per batched write, changes per presence flush).
+template <std::size_t Buckets> class PowerOfTwoHistogram : public HistogramCells<Buckets> {
+public:
+  static constexpr double upper_bound(std::size_t bucket) {
+    return static_cast<double>(std::uint64_t{1} << bucket);
+  }
+  void observe(std::uint64_t value) {
+    // bit_width(v - 1) is the smallest b with v <= 2^b (0 and 1 land in the first bucket).
+    this->record(value <= 1 ? 0 : static_cast<std::size_t>(std::bit_width(value - 1)), value);
+  }
+};
+
 // Buckets with upper bounds given in the unit counted (microseconds for relay latency), then
 // +Inf. A linear search: it runs for sampled messages only.
-template <std::size_t Buckets> class BoundedHistogram {
+template <std::size_t Buckets> class BoundedHistogram : public HistogramCells<Buckets> {
 public:
-  static constexpr std::size_t buckets = Buckets;
-
   void observe(std::uint64_t value, const std::array<std::uint64_t, Buckets>& bounds) {
     std::size_t bucket = 0;
     while (bucket < Buckets && value > bounds[bucket])
       ++bucket;
-    counts_[bucket].add(1);
-    sum_.add(value);
+    this->record(bucket, value);
   }
-  std::uint64_t count(std::size_t bucket) const { return counts_[bucket].get(); }
-  std::uint64_t sum() const { return sum_.get(); }
-
-private:
-  std::array<LocalCount, Buckets + 1> counts_{};
-  LocalCount sum_;
 };
 
 } // namespace switchboard::metrics

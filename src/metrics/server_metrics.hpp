@@ -173,10 +173,8 @@ public:
     return count.get() % relay_latency_sample_every == 0;
   }
   // Steady-clock nanoseconds, the unit of Outbound::read_at.
-  static std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
+  static std::int64_t to_ns(std::chrono::steady_clock::time_point at) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count();
   }
 
   void error_sent(protocol::ErrorCode code) {

@@ -185,9 +185,7 @@ void WsSession<NextLayer>::on_read(beast::error_code ec, std::size_t bytes) {
   } else {
     const auto data = read_buffer_.cdata();
     const std::int64_t read_at =
-        context_.metrics.sample_this_read()
-            ? std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count()
-            : 0;
+        context_.metrics.sample_this_read() ? metrics::ServerMetrics::to_ns(now) : 0;
     handle_text({static_cast<const char*>(data.data()), data.size()}, read_at);
   }
   // A big message grew the buffer: give it back rather than keep it while idle.
@@ -414,7 +412,7 @@ template <class NextLayer> void WsSession<NextLayer>::count_written() {
     counters.messages_out[static_cast<std::size_t>(message.kind)].add(1);
     if (message.read_at != 0) [[unlikely]] {
       // A sampled relay: read → written to this recipient.
-      if (now_ns == 0) now_ns = metrics::ServerMetrics::now_ns();
+      if (now_ns == 0) now_ns = metrics::ServerMetrics::to_ns(std::chrono::steady_clock::now());
       counters.relay_latency_us.observe(
           static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_ns - message.read_at) / 1000),
           metrics::relay_latency_bounds_us);

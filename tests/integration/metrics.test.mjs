@@ -381,7 +381,7 @@ describe('metrics', { timeout: SUITE_TIMEOUT_MS }, () => {
       assert.equal((await httpRequest(metricsPort, 'GET', '/readyz')).status, 200);
       // Nothing else: no web client, no WebSockets.
       assert.equal((await httpRequest(metricsPort, 'GET', '/')).status, 404);
-      assert.equal((await handshakeStatus(`ws://127.0.0.1:${metricsPort}/?room=r`)).valueOf(), 404);
+      assert.equal(await handshakeStatus(`ws://127.0.0.1:${metricsPort}/?room=r`), 404);
       // The main port no longer tells.
       const main = await httpRequest(server.port, 'GET', '/metrics');
       assert.equal(main.status, 404);
