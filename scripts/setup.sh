@@ -13,6 +13,9 @@ packages=(
   prometheus-cpp-dev # GET /metrics: Prometheus's data model and text format
   prometheus         # the tests scrape /metrics with a real Prometheus (and promtool)
   coturn             # the TURN server the tests relay calls through (turnserver)
+  libhiredis-dev     # --redis: the Redis client (async API, driven by our Asio adapter)
+  redis-server       # the cluster tests start a real Redis per test file
+  haproxy            # the cluster tests put a real load balancer in front of the nodes
   libgtest-dev libgmock-dev  # unit tests
   libbenchmark-dev   # Google Benchmark: the hot-path micro-benchmarks (bench/micro)
   clang-format       # the CI format check
