@@ -20,10 +20,18 @@ public:
     deliveries_.fetch_add(1, std::memory_order_relaxed);
   }
 
+  void undeliverable(protocol::ErrorCode, std::string_view, const SharedText&) override {
+    refusals_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void name_lost() override {}
+
   std::size_t deliveries() const { return deliveries_.load(std::memory_order_relaxed); }
+  std::size_t refusals() const { return refusals_.load(std::memory_order_relaxed); }
 
 private:
   std::atomic<std::size_t> deliveries_{0};
+  std::atomic<std::size_t> refusals_{0};
 };
 
 } // namespace switchboard::microbench

@@ -19,11 +19,10 @@ namespace {
 void BM_SendToMember(benchmark::State& state) {
   RoomFixture fixture(static_cast<std::size_t>(state.range(0)));
   const auto message = make_shared_text(ice_candidate_message());
+  CountingPeer sender;
   std::size_t next = 0;
   for (auto _ : state) {
-    const bool delivered =
-        fixture.router().send_to(fixture.room(), fixture.member_name(next), message);
-    benchmark::DoNotOptimize(delivered);
+    fixture.router().send_to(fixture.room(), fixture.member_name(next), message, {sender, 0});
     if (++next == fixture.size()) next = 0;
   }
   if (fixture.deliveries() != static_cast<std::size_t>(state.iterations()))
@@ -35,11 +34,12 @@ void BM_SendToMember(benchmark::State& state) {
 void BM_SendToAbsent(benchmark::State& state) {
   RoomFixture fixture(static_cast<std::size_t>(state.range(0)));
   const auto message = make_shared_text(ice_candidate_message());
-  for (auto _ : state) {
-    const bool delivered = fixture.router().send_to(fixture.room(), "nobody", message);
-    benchmark::DoNotOptimize(delivered);
-  }
+  CountingPeer sender;
+  for (auto _ : state)
+    fixture.router().send_to(fixture.room(), "nobody", message, {sender, 0});
   if (fixture.deliveries() != 0) state.SkipWithError("delivered to an absent name");
+  if (sender.refusals() != static_cast<std::size_t>(state.iterations()))
+    state.SkipWithError("an absent name was not refused");
   state.SetItemsProcessed(state.iterations());
 }
 
@@ -52,8 +52,8 @@ void BM_JoinLeave(benchmark::State& state) {
   // Checked once, as the session does before it calls join.
   const auto wanted = valid_name(target_name);
   for (auto _ : state) {
-    auto outcome =
-        fixture.router().join(fixture.room(), wanted, MemberInfo{newcomer, connection_id, false});
+    auto outcome = join_inline(fixture.router(), fixture.room(), wanted,
+                               MemberInfo{newcomer, connection_id, false});
     if (outcome.error) {
       state.SkipWithError("join refused");
       break;
@@ -72,8 +72,8 @@ void BM_JoinLeaveTaken(benchmark::State& state) {
   const auto connection_id = fixture.unused_connection_id();
   const auto wanted = valid_name(fixture.member_name(0));
   for (auto _ : state) {
-    auto outcome =
-        fixture.router().join(fixture.room(), wanted, MemberInfo{newcomer, connection_id, false});
+    auto outcome = join_inline(fixture.router(), fixture.room(), wanted,
+                               MemberInfo{newcomer, connection_id, false});
     if (outcome.error || outcome.assigned_name == wanted.text) {
       state.SkipWithError("join refused or not suffixed");
       break;

@@ -21,6 +21,14 @@ protocol::UserName valid_name(std::string_view name) {
   return std::get<protocol::UserName>(std::move(checked));
 }
 
+JoinOutcome join_inline(LocalRouter& router, std::string_view room, protocol::UserName wanted,
+                        MemberInfo member) {
+  JoinOutcome outcome{protocol::ErrorCode::cluster_unavailable, {}};
+  router.join(room, std::move(wanted), std::move(member),
+              [&outcome](JoinOutcome answer) { outcome = std::move(answer); });
+  return outcome;
+}
+
 RoomFixture::RoomFixture(std::size_t members)
     : router_(ioc_.get_executor(), presence_interval, unlimited_room) {
   peers_.reserve(members);
@@ -28,8 +36,8 @@ RoomFixture::RoomFixture(std::size_t members)
   for (std::size_t i = 0; i < members; ++i) {
     auto peer = std::make_shared<CountingPeer>();
     // Distinct wanted names, so joining does not search for free "<name>N" suffixes.
-    auto outcome =
-        router_.join(room_, valid_name("user" + std::to_string(i)), MemberInfo{peer, i + 1, false});
+    auto outcome = join_inline(router_, room_, valid_name("user" + std::to_string(i)),
+                               MemberInfo{peer, i + 1, false});
     if (outcome.error) throw std::runtime_error("RoomFixture: join refused");
     peers_.push_back(std::move(peer));
     names_.push_back(std::move(outcome.assigned_name));

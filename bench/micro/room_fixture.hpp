@@ -24,6 +24,10 @@ namespace switchboard::microbench {
 // make_user_name's result for a name the benchmarks know to be valid (throws otherwise).
 protocol::UserName valid_name(std::string_view name);
 
+// LocalRouter answers a join before join() returns: its outcome.
+JoinOutcome join_inline(LocalRouter& router, std::string_view room, protocol::UserName wanted,
+                        MemberInfo member);
+
 class RoomFixture {
 public:
   explicit RoomFixture(std::size_t members);

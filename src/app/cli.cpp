@@ -1,5 +1,6 @@
 #include "app/cli.hpp"
 
+#include "cluster/redis_address.hpp"
 #include "config/ice_server.hpp"
 #include "util/listen_address.hpp"
 
@@ -174,6 +175,25 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                                                     text;
           },
           "ADDR:PORT"));
+  app.add_option("--redis", config.redis_url,
+                 "Run as one node of a cluster: rooms, names and messages are shared through "
+                 "this Redis (redis://[user:password@]host[:port][/db]; docs/cluster.md)")
+      ->type_name("URL")
+      ->envname("SWITCHBOARD_REDIS")
+      ->group("Cluster")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            std::string error;
+            return cluster::parse_redis_address(text, error) ? std::string()
+                                                             : "--redis " + text + ": " + error;
+          },
+          "URL"));
+  app.add_option("--node-id", config.node_id,
+                 "This node's name in the cluster (logs, Redis's node registry); default "
+                 "hostname:port")
+      ->type_name("NAME")
+      ->envname("SWITCHBOARD_NODE_ID")
+      ->group("Cluster");
   app.add_option("--threads", config.threads, "Worker threads; 0 = one per core")
       ->envname("SWITCHBOARD_THREADS")
       ->capture_default_str();

@@ -120,6 +120,15 @@ void RedisConnection::close() {
   redisAsyncDisconnect(context_);
 }
 
+void RedisConnection::abandon() {
+  abandoned_ = true;
+  on_connected_ = nullptr;
+  on_ended_ = nullptr;
+  push_handler_ = nullptr;
+  connect_timer_.cancel();
+  if (context_ != nullptr) redisAsyncFree(context_);
+}
+
 void RedisConnection::on_hiredis_connect(const redisAsyncContext* context, int status) {
   auto* self = owner(context);
   self->connect_timer_.cancel();
@@ -151,8 +160,9 @@ void RedisConnection::on_hiredis_disconnect(const redisAsyncContext* context, in
 void RedisConnection::on_reply(redisAsyncContext* context, void* reply, void* handler) {
   const std::unique_ptr<ReplyHandler> owned(static_cast<ReplyHandler*>(handler));
   // A null reply: hiredis is failing every pending command before it frees the context.
-  if (reply == nullptr) owner(context)->ending_ = true;
-  if (*owned) (*owned)(static_cast<const redisReply*>(reply));
+  auto* self = owner(context);
+  if (reply == nullptr) self->ending_ = true;
+  if (*owned && !self->abandoned_) (*owned)(static_cast<const redisReply*>(reply));
 }
 
 void RedisConnection::on_push(redisAsyncContext* context, void* reply, void* connection) {

@@ -52,6 +52,9 @@ public:
   void set_push_handler(ReplyHandler handler) { push_handler_ = std::move(handler); }
   // Ends the connection after the replies already asked for; on_ended("") follows.
   void close();
+  // Frees the connection now, calling no handler: for an owner going away while its event
+  // loop no longer runs (nothing else may be using the connection then).
+  void abandon();
 
   bool connected() const { return connected_; }
 
@@ -87,6 +90,8 @@ private:
   // The connection is ending (close(), an error, or hiredis failing what was pending): no new
   // commands. Also set before null replies run, so their handlers cannot issue any.
   bool ending_ = false;
+  // abandon(): handlers are dropped, not called.
+  bool abandoned_ = false;
   // What hiredis asked for, and whether an Asio wait is outstanding (at most one of each).
   bool want_read_ = false;
   bool want_write_ = false;

@@ -175,6 +175,11 @@ struct Config {
   // Proxies whose X-Forwarded-For / Forwarded name the client; empty: trust none.
   std::vector<Cidr> trusted_proxies;
   TurnConfig turn;
+  // --redis redis://...: this node is one of a cluster sharing rooms through that Redis
+  // (cluster/redis_router.hpp). Empty: a single server, rooms in this process.
+  std::string redis_url;
+  // --node-id: this node's name in the cluster's registry and logs; empty: hostname:port.
+  std::string node_id;
   Limits limits;
 };
 

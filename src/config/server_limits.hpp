@@ -40,6 +40,28 @@ inline constexpr auto presence_longest_interval = std::chrono::seconds(1);
 // not make each join scan thousands under the router's lock.
 inline constexpr std::size_t linear_name_suffixes = 64;
 
+// --- Cluster (src/cluster/redis_router.cpp; docs/cluster.md) ---
+
+// Each node marks itself alive in Redis this often; one silent for the lease is dead, and the
+// next heartbeat of any other node removes its users (user-left to everyone). A node killed
+// is gone from every list within lease + interval + a presence interval: 3 + 1 + 0.05 s, the
+// 5 s the cluster promises, with a second to spare for a slow Redis.
+inline constexpr auto cluster_heartbeat_interval = std::chrono::seconds(1);
+inline constexpr auto cluster_node_lease = std::chrono::seconds(3);
+// Connecting to Redis gives up after this; reconnection waits first this, doubling up to the
+// longest (each wait with up to a quarter of random jitter, so nodes do not come back in step).
+inline constexpr auto redis_connect_timeout = std::chrono::seconds(2);
+inline constexpr auto redis_reconnect_first = std::chrono::milliseconds(100);
+inline constexpr auto redis_reconnect_longest = std::chrono::seconds(2);
+// Messages for other nodes waiting to be written to Redis. Past this (Redis slower than the
+// clients, for seconds) cross-node messages are refused with cluster-unavailable instead of
+// held: memory stays bounded and no sender is left thinking a message went.
+inline constexpr std::size_t cluster_max_outgoing_bytes = 16 * 1024 * 1024;
+// Presence changes a node's mirror of a room holds while an earlier one is still on its way
+// (its own join's reply against other nodes' news): a few in practice. Past this the mirror
+// reloads the room from Redis rather than hold more.
+inline constexpr std::size_t cluster_max_early_changes = 4096;
+
 // --- Metrics (src/metrics/server_metrics.hpp, src/net/server.cpp) ---
 
 // Relay latency (a message read → its write to a recipient completed) is measured for one

@@ -2,6 +2,8 @@
 // Counts live connections (for --max-connections and /healthz) and remembers them so that
 // shutdown can reach every one. Thread-safe.
 
+#include "routing/connection_id.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -24,7 +26,17 @@ public:
 
 class ConnectionTracker {
 public:
-  std::uint64_t next_id() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+  // Unique in the cluster (routing/connection_id.hpp). The counter's 2^32 values last a node
+  // 5 days at 10,000 new connections a second; past that it wraps, and an id repeats only if
+  // the connection that had it 2^32 connections earlier is still open.
+  std::uint64_t next_id() {
+    const auto counter = next_counter_.fetch_add(1, std::memory_order_relaxed);
+    return make_connection_id(node_number_.load(std::memory_order_relaxed), counter);
+  }
+  // The node's number, from the router (0 without --redis). Ids made from now on carry it.
+  void set_node_number(std::uint64_t number) {
+    node_number_.store(number, std::memory_order_relaxed);
+  }
 
   // Counted from accept until the connection object is destroyed.
   void opened() { count_.fetch_add(1, std::memory_order_relaxed); }
@@ -44,7 +56,8 @@ public:
 private:
   std::vector<std::shared_ptr<Closable>> live_connections();
 
-  std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::uint64_t> next_counter_{1};
+  std::atomic<std::uint64_t> node_number_{0};
   std::atomic<std::size_t> count_{0};
   std::mutex mutex_;
   std::unordered_map<std::uint64_t, std::weak_ptr<Closable>> connections_;

@@ -335,7 +335,11 @@ bhttp::message_generator HttpSession<Stream>::respond(const Request& request) {
     // at --max-connections.
     // This request's own connection counts: full when no other one could get in now.
     const bool full = context_.connections.count() > context_.config.limits.max_connections;
-    const std::string_view status = context_.draining ? "draining" : full ? "full" : "ready";
+    // Nor while this cluster node cannot reach Redis: it could not register anyone.
+    const std::string_view status = context_.draining              ? "draining"
+                                    : full                         ? "full"
+                                    : !context_.router.available() ? "cluster-unavailable"
+                                                                   : "ready";
     auto body = std::string(R"({"status":")").append(status).append(R"("})");
     if (status == "ready") return http::make_json_response(request, std::move(body), hsts);
     return http::make_json_response(request, bhttp::status::service_unavailable, std::move(body),

@@ -53,6 +53,15 @@ void HttpSession<Stream>::refuse_upgrade(bhttp::status status, bhttp::message_ge
 
 template <class Stream> void HttpSession<Stream>::upgrade(Request request) {
   if (refused_while_draining(request)) return;
+  if (!context_.numbered) {
+    request.keep_alive(false);
+    constexpr auto status = bhttp::status::service_unavailable;
+    return refuse_upgrade(
+        status,
+        http::make_json_error(request, status, "cluster-starting",
+                              "This node is still joining its cluster; connect again.",
+                              {{bhttp::field::retry_after, retry_after_draining}}, hsts(request)));
+  }
   // Beast would answer a version other than 13 itself, without our headers.
   if (request[bhttp::field::sec_websocket_version] != "13") {
     request.keep_alive(false);

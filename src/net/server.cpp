@@ -2,6 +2,7 @@
 
 #include "auth/jwt_authenticator.hpp"
 #include "auth/webhook_authenticator.hpp"
+#include "cluster/redis_router.hpp"
 #include "config/connection_budget.hpp"
 #include "config/server_limits.hpp"
 #include "log/log.hpp"
@@ -14,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
@@ -101,6 +103,27 @@ bool is_loopback(const std::string& address) {
   return !ec && parsed.is_loopback();
 }
 
+std::unique_ptr<Router> make_router(const Config& config, net::any_io_executor executor,
+                                    metrics::ServerMetrics* metrics) {
+  if (config.redis_url.empty())
+    return std::make_unique<LocalRouter>(executor, config.limits.presence_interval,
+                                         config.limits.max_room_users, metrics);
+  std::string error;
+  auto address = cluster::parse_redis_address(config.redis_url, error);
+  if (!address) throw std::runtime_error("--redis: " + error);
+  auto node_id = config.node_id;
+  if (node_id.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    node_id = std::string(host) + ":" + std::to_string(config.port);
+  }
+  return std::make_unique<cluster::RedisRouter>(
+      executor,
+      cluster::RedisRouterOptions{std::move(*address), std::move(node_id),
+                                  config.limits.presence_interval, config.limits.max_room_users},
+      metrics);
+}
+
 } // namespace
 
 Server::Server(Config config)
@@ -111,10 +134,9 @@ Server::Server(Config config)
               config_.per_ip_exempt),
       // The metrics' address only: the router counts presence flushes, which run once the
       // context (constructed next) exists.
-      router_(ioc_.get_executor(), config_.limits.presence_interval, config_.limits.max_room_users,
-              &context_.metrics),
+      router_(make_router(config_, ioc_.get_executor(), &context_.metrics)),
       context_{config_,
-               router_,
+               *router_,
                connections_,
                canonical_web_root(config_.web_root),
                std::chrono::steady_clock::now(),
@@ -126,6 +148,13 @@ Server::Server(Config config)
       control_(net::make_strand(ioc_)), signals_(control_, SIGINT, SIGTERM),
       reload_signals_(control_, SIGHUP), shutdown_deadline_(control_) {
   fit_connections_to_open_file_limit(config_.limits);
+  if (auto* cluster = dynamic_cast<cluster::RedisRouter*>(router_.get())) {
+    context_.numbered = false;
+    cluster->start([this](std::uint64_t number) {
+      connections_.set_node_number(number);
+      context_.numbered = true;
+    });
+  }
   context_.metrics_executor = metrics_pool_.get_executor();
   net::post(metrics_pool_, [] {
     // Nice 10 (a tenth of a worker's CPU weight when both want the core): a worker woken by a
@@ -212,7 +241,7 @@ void Server::begin_shutdown(int signal) {
   // The port stays open while draining, for load balancers: /readyz answers 503, new
   // WebSockets are refused (503), and every answer ends its connection.
   context_.draining = true;
-  router_.shutdown();
+  router_->shutdown();
   connections_.on_drained([this] { net::post(control_, [this] { on_drained(); }); });
   connections_.shutdown_all();
   shutdown_deadline_.expires_after(config_.limits.shutdown_timeout);
@@ -237,6 +266,7 @@ void Server::on_drained() {
   shutdown_deadline_.cancel();
   signals_.cancel();
   reload_signals_.cancel();
+  router_->finish();
 }
 
 } // namespace switchboard

@@ -53,7 +53,8 @@ private:
   std::unique_ptr<auth::Authenticator> authenticator_;
   PerIpLimits per_ip_;
   ConnectionTracker connections_;
-  LocalRouter router_;
+  // LocalRouter, or with --redis a cluster::RedisRouter.
+  std::unique_ptr<Router> router_;
   ServerContext context_;
   std::shared_ptr<Listener> listener_;
   // --metrics-bind's; null without.

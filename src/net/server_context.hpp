@@ -45,6 +45,9 @@ struct ServerContext {
   // or a rolling upgrade stopping this node: clients come straight back, to another node or
   // to this one restarted), 1001 "going away" after SIGINT (someone stopped it by hand).
   std::atomic<bool> restarting{false};
+  // Connection ids carry the node's number (routing/connection_id.hpp): a cluster node takes
+  // no WebSocket until Redis has given it one. Always true without --redis.
+  std::atomic<bool> numbered{true};
   // What /metrics reports that is counted as it happens.
   metrics::ServerMetrics metrics{};
   // Where scrapes are answered: a thread of its own, at a low priority, so that a scrape

@@ -6,6 +6,7 @@
 #include "tls/tls_context.hpp"
 
 #include <algorithm>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -190,7 +191,23 @@ void WsSession<NextLayer>::on_read(beast::error_code ec, std::size_t bytes) {
   }
   // A big message grew the buffer: give it back rather than keep it while idle.
   if (read_buffer_.capacity() > first_read_budget) read_buffer_ = beast::flat_buffer();
+  // The router has not answered a "username" yet (Redis): the next message waits for it.
+  if (awaiting_join()) {
+    read_paused_ = true;
+    return;
+  }
   read_next_message(now);
+}
+
+template <class NextLayer> void WsSession<NextLayer>::resume_reading() {
+  if (!read_paused_) return;
+  read_paused_ = false;
+  if (closing_) return drain();
+  read_next_message(std::chrono::steady_clock::now());
+}
+
+template <class NextLayer> void WsSession<NextLayer>::on_strand(std::function<void()> work) {
+  net::dispatch(ws_.get_executor(), [self = self(), work = std::move(work)] { work(); });
 }
 
 template <class NextLayer> void WsSession<NextLayer>::drain() {
@@ -279,6 +296,11 @@ template <class NextLayer> void WsSession<NextLayer>::arm_deadline() {
 
 template <class NextLayer> void WsSession<NextLayer>::close_socket() {
   close_now(beast::get_lowest_layer(ws_));
+  // No read is outstanding to see the socket close: end reading here.
+  if (read_paused_) {
+    read_paused_ = false;
+    end_reading(net::error::operation_aborted);
+  }
   if (throttle_timer_) throttle_timer_->cancel();
   if (deadline_timer_) deadline_timer_->cancel();
 }
@@ -381,6 +403,11 @@ void WsSession<NextLayer>::close(websocket::close_code code, std::string_view re
   count_queued(queued_before);
   if (throttle_timer_) throttle_timer_->cancel();
   if (deadline_timer_) deadline_timer_->cancel();
+  // Reading waited for a join: the peer's answer to our close must be read all the same.
+  if (read_paused_) {
+    read_paused_ = false;
+    drain();
+  }
   closing_state_ = std::make_unique<Closing>(ws_.get_executor());
   closing_state_->timer.expires_after(grace);
   closing_state_->timer.async_wait([self = self()](beast::error_code ec) {

@@ -69,6 +69,8 @@ private:
   void count_queued(std::size_t before);
   void end_session(std::uint16_t close_code, std::string_view reason) override;
   void deadline_changed() override;
+  void on_strand(std::function<void()> work) override;
+  void resume_reading() override;
   // Arms deadline_timer_ for next_deadline(), if there is one.
   void arm_deadline();
   // Posts write_next (writing_ is set until the write it starts completes).
@@ -106,6 +108,8 @@ private:
   bool read_ended_ = false;
   // The message being read is over the size limit and being discarded.
   bool oversize_ = false;
+  // No read is outstanding: a "username" waits for the router (awaiting_join()).
+  bool read_paused_ = false;
   std::vector<FrameHeader> frame_headers_;
   // The message being read: its bytes (when under the size limit) and how many it had so far.
   boost::beast::flat_buffer read_buffer_;

@@ -48,6 +48,8 @@ constexpr ErrorCodeInfo table[] = {
      "The new token has expired; the connection keeps its old one."},
     {ErrorCode::token_unsupported, "token-unsupported",
      "This server does not use tokens (--auth jwt); there is nothing to renew."},
+    {ErrorCode::cluster_unavailable, "cluster-unavailable",
+     "This server cannot reach the rest of its cluster just now; try again in a moment."},
 };
 
 constexpr bool in_enum_order() {

@@ -38,10 +38,13 @@ enum class ErrorCode {
   token_expired,
   // A renewal without --auth jwt: there is no token to renew.
   token_unsupported,
+  // With --redis: this node cannot reach Redis now. A registration is refused (another node
+  // could hand out the same name meanwhile); a message for a user on another node is not sent.
+  cluster_unavailable,
 };
 
 inline constexpr std::size_t error_code_count =
-    static_cast<std::size_t>(ErrorCode::token_unsupported) + 1;
+    static_cast<std::size_t>(ErrorCode::cluster_unavailable) + 1;
 
 struct ErrorCodeInfo {
   ErrorCode code;

@@ -116,4 +116,12 @@ std::string stamp_sender(const RelayRequest& request, std::string_view sender_na
   return rebuild_object(request.raw, request.members, dropped, owned);
 }
 
+std::string message_type(std::string_view relayed) {
+  boost::system::error_code ec;
+  const auto value = boost::json::parse(relayed, ec);
+  if (ec || !value.is_object()) return {};
+  const auto* type = value.as_object().if_contains("type");
+  return type != nullptr && type->is_string() ? std::string(type->as_string()) : std::string();
+}
+
 } // namespace switchboard::protocol

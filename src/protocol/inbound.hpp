@@ -66,4 +66,8 @@ bool is_reserved_type(std::string_view type);
 // name (any claimed "name" is removed) and chat "text" is the cleaned text.
 std::string stamp_sender(const RelayRequest& request, std::string_view sender_name);
 
+// The "type" of a message the server relayed (stamp_sender's output), for an error about it
+// after the fact (an unknown target found on another node). Empty if it has none.
+std::string message_type(std::string_view relayed);
+
 } // namespace switchboard::protocol

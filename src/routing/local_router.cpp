@@ -1,6 +1,9 @@
 #include "routing/local_router.hpp"
 
 #include "config/server_limits.hpp"
+#include "routing/connection_id.hpp"
+
+#include <algorithm>
 
 namespace switchboard {
 
@@ -10,12 +13,20 @@ LocalRouter::LocalRouter(boost::asio::any_io_executor executor,
     : executor_(std::move(executor)), presence_interval_(presence_interval),
       max_room_users_(max_room_users), metrics_(metrics) {}
 
-JoinOutcome LocalRouter::join(std::string_view room_name, protocol::UserName wanted,
-                              MemberInfo member) {
+void LocalRouter::join(std::string_view room, protocol::UserName wanted, MemberInfo member,
+                       JoinCompletion done) {
+  auto outcome = join_locked(room, std::move(wanted), std::move(member));
+  done(std::move(outcome));
+}
+
+JoinOutcome LocalRouter::join_locked(std::string_view room_name, protocol::UserName wanted,
+                                     MemberInfo member) {
   std::lock_guard lock(mutex_);
   auto it = rooms_.find(room_name);
-  if (it == rooms_.end())
+  if (it == rooms_.end()) {
     it = rooms_.emplace(room_name, std::make_shared<Room>(executor_, std::string(room_name))).first;
+    room_count_.store(rooms_.size(), std::memory_order_relaxed);
+  }
   const auto& room = it->second;
   if (room->presence.size() >= max_room_users_) {
     erase_if_idle(room);
@@ -30,7 +41,7 @@ JoinOutcome LocalRouter::join(std::string_view room_name, protocol::UserName wan
   }
   std::string assigned = name.text;
   room->presence.add(std::move(name), std::move(member));
-  ++users_;
+  users_.fetch_add(1, std::memory_order_relaxed);
   schedule_flush(room);
   return {std::nullopt, std::move(assigned)};
 }
@@ -41,27 +52,27 @@ void LocalRouter::leave(std::string_view room_name, std::string_view name,
   const auto it = rooms_.find(room_name);
   if (it == rooms_.end()) return;
   const auto room = it->second;
-  if (!room->presence.remove(name, connection_id)) return;
-  --users_;
+  const auto* member = room->presence.find(name);
+  if (member == nullptr || member->connection_id != connection_id) return;
+  const bool remote = member->remote;
+  room->presence.remove(name, connection_id);
+  if (!remote) users_.fetch_sub(1, std::memory_order_relaxed);
   schedule_flush(room);
   erase_if_idle(room);
 }
 
-bool LocalRouter::send_to(std::string_view room_name, std::string_view name,
-                          const Outbound& message) {
+void LocalRouter::send_to(std::string_view room_name, std::string_view name,
+                          const Outbound& message, Sender sender) {
   std::shared_ptr<Peer> peer;
   {
     std::lock_guard lock(mutex_);
-    const auto it = rooms_.find(room_name);
-    if (it == rooms_.end()) return false;
-    const auto* member = it->second->presence.find(name);
-    if (member == nullptr) return false;
-    peer = member->peer.lock();
+    if (const auto it = rooms_.find(room_name); it != rooms_.end())
+      if (const auto* member = it->second->presence.find(name)) peer = member->peer.lock();
   }
   // A peer mid-destruction has not left yet; to the sender it is already gone.
-  if (!peer) return false;
+  if (!peer)
+    return sender.peer.undeliverable(protocol::ErrorCode::unknown_target, name, message.text);
   peer->deliver(message);
-  return true;
 }
 
 void LocalRouter::broadcast(std::string_view room_name, const Outbound& message) {
@@ -76,9 +87,52 @@ void LocalRouter::broadcast(std::string_view room_name, const Outbound& message)
     peer->deliver(message);
 }
 
-RouterStats LocalRouter::stats() const {
+void LocalRouter::insert(std::string_view room_name, std::string name, MemberInfo member) {
   std::lock_guard lock(mutex_);
-  return {users_, rooms_.size()};
+  auto it = rooms_.find(room_name);
+  if (it == rooms_.end()) {
+    it = rooms_.emplace(room_name, std::make_shared<Room>(executor_, std::string(room_name))).first;
+    room_count_.store(rooms_.size(), std::memory_order_relaxed);
+  }
+  const auto& room = it->second;
+  if (room->presence.contains(name)) return;
+  if (!member.remote) users_.fetch_add(1, std::memory_order_relaxed);
+  room->presence.add(protocol::UserName{std::move(name), {}}, std::move(member));
+  schedule_flush(room);
+}
+
+std::optional<MemberInfo> LocalRouter::find(std::string_view room_name,
+                                            std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  if (const auto it = rooms_.find(room_name); it != rooms_.end())
+    if (const auto* member = it->second->presence.find(name)) return *member;
+  return std::nullopt;
+}
+
+std::vector<std::uint64_t> LocalRouter::remote_nodes(std::string_view room_name) const {
+  std::vector<std::uint64_t> nodes;
+  std::lock_guard lock(mutex_);
+  if (const auto it = rooms_.find(room_name); it != rooms_.end())
+    it->second->presence.for_each([&](const std::string&, const MemberInfo& member) {
+      const auto node = node_number_of(member.connection_id);
+      if (member.remote && std::find(nodes.begin(), nodes.end(), node) == nodes.end())
+        nodes.push_back(node);
+    });
+  return nodes;
+}
+
+std::vector<std::pair<std::string, MemberInfo>>
+LocalRouter::members(std::string_view room_name) const {
+  std::vector<std::pair<std::string, MemberInfo>> out;
+  std::lock_guard lock(mutex_);
+  if (const auto it = rooms_.find(room_name); it != rooms_.end())
+    it->second->presence.for_each(
+        [&](const std::string& name, const MemberInfo& member) { out.emplace_back(name, member); });
+  return out;
+}
+
+RouterStats LocalRouter::stats() const {
+  return {users_.load(std::memory_order_relaxed), room_count_.load(std::memory_order_relaxed)};
 }
 
 void LocalRouter::shutdown() {
@@ -137,7 +191,10 @@ void LocalRouter::flush(const std::shared_ptr<Room>& room) {
 
 void LocalRouter::erase_if_idle(const std::shared_ptr<Room>& room) {
   if (room->presence.size() != 0 || room->flush_scheduled) return;
-  if (auto it = rooms_.find(room->name); it != rooms_.end() && it->second == room) rooms_.erase(it);
+  if (auto it = rooms_.find(room->name); it != rooms_.end() && it->second == room) {
+    rooms_.erase(it);
+    room_count_.store(rooms_.size(), std::memory_order_relaxed);
+  }
 }
 
 } // namespace switchboard

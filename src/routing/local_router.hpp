@@ -1,18 +1,24 @@
 #pragma once
 // The in-process Router: every room lives in this process's memory behind one mutex. The
 // critical sections are hash lookups; messages are handed to peers (a post to their strand)
-// after the lock is released.
+// after the lock is released. Everything completes before the call returns: a join's
+// completion runs inline (after the lock), an unknown target is reported to the sender inline.
 
 #include "metrics/server_metrics.hpp"
 #include "routing/room_presence.hpp"
 #include "routing/router.hpp"
 #include "util/string_hash.hpp"
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace switchboard {
 
@@ -22,12 +28,25 @@ public:
   LocalRouter(boost::asio::any_io_executor executor, std::chrono::milliseconds presence_interval,
               std::size_t max_room_users, metrics::ServerMetrics* metrics = nullptr);
 
-  JoinOutcome join(std::string_view room, protocol::UserName wanted, MemberInfo member) override;
+  void join(std::string_view room, protocol::UserName wanted, MemberInfo member,
+            JoinCompletion done) override;
   void leave(std::string_view room, std::string_view name, std::uint64_t connection_id) override;
-  bool send_to(std::string_view room, std::string_view name, const Outbound& message) override;
+  void send_to(std::string_view room, std::string_view name, const Outbound& message,
+               Sender sender) override;
   void broadcast(std::string_view room, const Outbound& message) override;
   RouterStats stats() const override;
   void shutdown() override;
+
+  // --- For cluster::RedisRouter, whose mirror of the cluster's rooms a LocalRouter is. ---
+  // Adds a member the cluster has already named: no look-alike check (Redis made it), no room
+  // limit. A remote member is listed to this node's users; sends to it are for its node.
+  void insert(std::string_view room, std::string name, MemberInfo member);
+  // A copy of the member's entry, if the room has that name.
+  std::optional<MemberInfo> find(std::string_view room, std::string_view name) const;
+  // The distinct nodes of the room's remote members (a broadcast goes to each once).
+  std::vector<std::uint64_t> remote_nodes(std::string_view room) const;
+  // Every member: name and entry (to reconcile with a snapshot from Redis).
+  std::vector<std::pair<std::string, MemberInfo>> members(std::string_view room) const;
 
 private:
   struct Room {
@@ -41,6 +60,7 @@ private:
     std::chrono::steady_clock::time_point last_flush{};
   };
 
+  JoinOutcome join_locked(std::string_view room, protocol::UserName wanted, MemberInfo member);
   // Called with mutex_ held after a membership change.
   void schedule_flush(const std::shared_ptr<Room>& room);
   void flush(const std::shared_ptr<Room>& room);
@@ -54,7 +74,10 @@ private:
 
   mutable std::mutex mutex_;
   StringMap<std::shared_ptr<Room>> rooms_;
-  std::size_t users_ = 0;
+  // Written under mutex_, read without it (stats()). Users of this node: remote members of a
+  // mirror are not counted.
+  std::atomic<std::size_t> users_{0};
+  std::atomic<std::size_t> room_count_{0};
   bool stopping_ = false;
 };
 

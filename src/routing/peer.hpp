@@ -1,9 +1,12 @@
 #pragma once
 // What the router knows of a connected user: something it can hand a message to.
 
+#include "protocol/error_code.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace switchboard {
 
@@ -40,6 +43,15 @@ public:
   // Thread-safe; may be called from any thread. Queues the message for this peer and returns at
   // once: it never performs I/O inline and never calls back into the router.
   virtual void deliver(Outbound message) = 0;
+  // Thread-safe, like deliver(). A directed message this peer sent was not delivered: nobody
+  // holds `target` (unknown_target), or the node that does is out of reach
+  // (cluster_unavailable). `message` is the message as stamped for the target.
+  virtual void undeliverable(protocol::ErrorCode code, std::string_view target,
+                             const SharedText& message) = 0;
+  // Thread-safe. The cluster could not give this peer its name back after Redis lost it
+  // (another node's user holds it now): the connection ends, and the client comes back and
+  // registers again.
+  virtual void name_lost() = 0;
 };
 
 } // namespace switchboard

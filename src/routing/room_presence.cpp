@@ -22,7 +22,9 @@ public:
   explicit DistinctKeys(const protocol::NameKeys& keys) {
     for (const std::string* key :
          {&keys.folded, &keys.skeleton, &keys.skeleton_of_folded, &keys.folded_skeleton})
-      if (std::none_of(begin(), end(), [&](const std::string* seen) { return *seen == *key; }))
+      // Empty: a member the cluster named (Redis holds its keys, not this mirror).
+      if (!key->empty() &&
+          std::none_of(begin(), end(), [&](const std::string* seen) { return *seen == *key; }))
         keys_[count_++] = key;
   }
   const std::string* const* begin() const { return keys_.data(); }

@@ -56,6 +56,11 @@ public:
 
   // Every member's peer, for broadcasts.
   void collect_peers(std::vector<std::shared_ptr<Peer>>& out) const;
+  // f(name, info) for every member.
+  template <class F> void for_each(F&& f) const {
+    for (const auto& [name, member] : members_)
+      f(name, member.info);
+  }
 
 private:
   struct Member {

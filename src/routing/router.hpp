@@ -1,7 +1,9 @@
 #pragma once
-// Presence and routing: the one interface sessions talk to. The in-process implementation is
-// LocalRouter; a multi-node backend (Redis pub/sub) implements the same interface, and no
-// session code changes.
+// Presence and routing: the one interface sessions talk to. Two implement it: LocalRouter
+// (every room in this process's memory, the default) and cluster::RedisRouter (rooms shared
+// by every node through Redis, --redis). Sessions do not know which one they have, so nothing
+// here may assume an answer is at hand: a join completes through a callback, an undeliverable
+// message is reported to its sender's Peer, and stats() is a cached reading.
 //
 // Thread safety: every member function may be called from any thread at any time.
 
@@ -11,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +29,9 @@ struct MemberInfo {
   bool presence_deltas = false;
   // The name is granted (by a token): refused with name_in_use rather than suffixed.
   bool exact_name = false;
+  // In a cluster's mirror (cluster::RedisRouter): a user on another node. It has no peer here;
+  // messages for it go to its node (routing/connection_id.hpp: node_number_of).
+  bool remote = false;
 };
 
 struct JoinOutcome {
@@ -33,6 +39,16 @@ struct JoinOutcome {
   std::optional<protocol::ErrorCode> error;
   // The wanted name, or the first free "<wanted>N" when it or a look-alike of it was taken.
   std::string assigned_name;
+};
+
+// Called exactly once per join, on any thread: LocalRouter calls it before join() returns,
+// RedisRouter once Redis has answered (or the cluster is out of reach: cluster_unavailable).
+using JoinCompletion = std::function<void(JoinOutcome)>;
+
+// Who sent a directed message: told through peer.undeliverable() when it cannot be delivered.
+struct Sender {
+  Peer& peer;
+  std::uint64_t connection_id;
 };
 
 struct RouterStats {
@@ -44,18 +60,30 @@ class Router {
 public:
   virtual ~Router() = default;
 
-  // `wanted` comes from protocol::make_user_name: its keys are computed before any lock.
-  virtual JoinOutcome join(std::string_view room, protocol::UserName wanted, MemberInfo member) = 0;
+  // `wanted` comes from protocol::make_user_name: its keys are computed before any lock. The
+  // member is in the room (and may be sent to) once `done` has been called without an error;
+  // a caller that no longer wants the name by then must leave() it.
+  virtual void join(std::string_view room, protocol::UserName wanted, MemberInfo member,
+                    JoinCompletion done) = 0;
   // Removes `name` from `room` if it is still held by connection_id.
   virtual void leave(std::string_view room, std::string_view name, std::uint64_t connection_id) = 0;
-  // Delivers to one user; false when no such user is in the room.
-  virtual bool send_to(std::string_view room, std::string_view name, const Outbound& message) = 0;
+  // Delivers to one user, in order with the sender's earlier messages to that user. When nobody
+  // holds the name (or its node is out of reach), sender.peer.undeliverable() says so instead.
+  virtual void send_to(std::string_view room, std::string_view name, const Outbound& message,
+                       Sender sender) = 0;
   // Delivers to every registered user of the room, the sender included.
   virtual void broadcast(std::string_view room, const Outbound& message) = 0;
 
+  // Registrations can be served now (a cluster node: Redis is reachable). /readyz says so.
+  virtual bool available() const { return true; }
+  // This node's users and rooms, as last counted: never waits for a lock or the network
+  // (/healthz and /metrics read it).
   virtual RouterStats stats() const = 0;
-  // Stops background work (presence timers) so the event loop can finish.
+  // Shutdown has begun: stops background work (presence timers).
   virtual void shutdown() = 0;
+  // Every session has left: lets go of what keeps the event loop running (a connection to
+  // Redis, after telling it this node is gone).
+  virtual void finish() {}
 };
 
 } // namespace switchboard

@@ -143,22 +143,43 @@ void ClientSession::handle_text(std::string_view text, std::int64_t read_at) {
 }
 
 void ClientSession::register_user(protocol::RegisterRequest& request) {
-  if (!name_.empty()) return send_error(protocol::ErrorCode::already_registered, "username");
+  if (!name_.empty() || joining_)
+    return send_error(protocol::ErrorCode::already_registered, "username");
   const bool granted = credentials_ && !credentials_->granted_name.empty();
   // Both in NFC: the granted name was made a UserName at admission.
   if (granted && request.name.text != credentials_->granted_name)
     return send_error(protocol::ErrorCode::name_not_allowed, "username");
-  auto outcome = context_.router.join(
+  joining_ = true;
+  // The completion holds the session: a join the router granted is always either taken up or
+  // given back, never lost with a session that went away meanwhile.
+  context_.router.join(
       room_, std::move(request.name),
-      MemberInfo{std::weak_ptr<Peer>(shared_from_this()), id_, request.presence_deltas, granted});
-  if (outcome.error) return send_error(*outcome.error, "username");
-  name_ = std::move(outcome.assigned_name);
-  // Queued now, on our strand, so it precedes the user list the router posts. Also when only
-  // NFC changed the name: the client must learn its name.
-  const auto& requested = request.requested;
-  if (name_ != requested)
-    enqueue(make_shared_text(protocol::make_rejectusername(name_, requested)));
-  log::info("register", {{"conn", id_}, {"room", room_}, {"name", name_}});
+      MemberInfo{std::weak_ptr<Peer>(shared_from_this()), id_, request.presence_deltas, granted},
+      [self = shared_from_this(), requested = std::move(request.requested)](JoinOutcome outcome) {
+        auto* session = self.get();
+        session->on_strand(
+            [self = std::move(self), requested, outcome = std::move(outcome)]() mutable {
+              self->joined(std::move(outcome), requested);
+            });
+      });
+}
+
+void ClientSession::joined(JoinOutcome outcome, const std::string& requested) {
+  joining_ = false;
+  if (outcome.error) {
+    if (!left_) send_error(*outcome.error, "username");
+  } else if (left_) {
+    // The connection ended while Redis answered: give the name back.
+    context_.router.leave(room_, outcome.assigned_name, id_);
+  } else {
+    name_ = std::move(outcome.assigned_name);
+    // Queued now, on our strand, so it precedes the user list the router posts. Also when only
+    // NFC changed the name: the client must learn its name.
+    if (name_ != requested)
+      enqueue(make_shared_text(protocol::make_rejectusername(name_, requested)));
+    log::info("register", {{"conn", id_}, {"room", room_}, {"name", name_}});
+  }
+  resume_reading();
 }
 
 void ClientSession::relay(protocol::RelayRequest& request, std::int64_t read_at) {
@@ -170,9 +191,26 @@ void ClientSession::relay(protocol::RelayRequest& request, std::int64_t read_at)
     // is dropped.
     broadcast_limiter_.acquire(context_.config.limits.broadcast_rate(), clock::now());
     context_.router.broadcast(room_, message);
-  } else if (!context_.router.send_to(room_, request.target, message)) {
-    send_error(protocol::ErrorCode::unknown_target, request.type, request.target);
+  } else {
+    context_.router.send_to(room_, request.target, message, {*this, id_});
   }
+}
+
+void ClientSession::undeliverable(protocol::ErrorCode code, std::string_view target,
+                                  const SharedText& message) {
+  // The request's type, for the error, from the message as relayed (only on this path).
+  on_strand([self = shared_from_this(), code, target = std::string(target), message] {
+    self->send_error(code, protocol::message_type(*message), target);
+  });
+}
+
+void ClientSession::name_lost() {
+  on_strand([self = shared_from_this()] {
+    log::warn("name-lost", {{"conn", self->id_}, {"room", self->room_}, {"name", self->name_}});
+    // The router has let it go already.
+    self->name_.clear();
+    self->end_session(close_service_restart, "name lost by the cluster; register again");
+  });
 }
 
 void ClientSession::renew_token(std::string_view token, std::int64_t unix_now) {
@@ -205,6 +243,7 @@ void ClientSession::send_error(protocol::ErrorCode code, std::string_view reques
 }
 
 void ClientSession::leave_room() {
+  left_ = true;
   if (name_.empty()) return;
   context_.router.leave(room_, name_, id_);
   name_.clear();

@@ -5,8 +5,13 @@
 // handle_text() and writes, in order, what enqueue() is given. Unit tests drive it with no
 // socket at all (tests/unit/client_session_test.cpp).
 //
-// Not thread-safe: every call happens on the transport's strand. deliver() (from Peer) is the
-// one entry point for other threads; the transport implements it by posting to that strand.
+// Not thread-safe: every call happens on the transport's strand. deliver() and
+// undeliverable() (from Peer) are the entry points for other threads; they reach the strand
+// through the transport (on_strand()), as does a join's completion.
+//
+// A registration may wait for the router (a round trip to Redis): meanwhile awaiting_join()
+// is true and the transport reads nothing more, so that what the client sends after its
+// "username" is handled after it, as on one node; resume_reading() says when to go on.
 
 #include "auth/authenticator.hpp"
 #include "net/rate_limiter.hpp"
@@ -14,9 +19,11 @@
 #include "protocol/error_code.hpp"
 #include "protocol/inbound.hpp"
 #include "routing/peer.hpp"
+#include "routing/router.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,7 +57,16 @@ public:
   // Charges `bytes` just read; the wait before reading more of the message.
   clock::duration charge_bytes(clock::time_point now, std::size_t bytes);
   // Gone for everyone else from now on: targets get unknown-target, the room a user-left.
+  // Also a join still in flight: its name is given back as soon as the router grants it.
   void leave_room();
+  // A "username" is waiting for the router: read nothing more until resume_reading().
+  bool awaiting_join() const { return joining_; }
+
+  // Peer: a directed message this client sent was not delivered; answered on the strand.
+  void undeliverable(protocol::ErrorCode code, std::string_view target,
+                     const SharedText& message) final;
+  // Peer: the cluster lost this client's name; the connection ends with 1012 (come back).
+  void name_lost() final;
 
   // Timed work (seconds since the epoch): the token-expiring warning, the close when the
   // token has expired, a fresh TURN credential. nullopt: none. The transport calls
@@ -72,6 +88,10 @@ protected:
   virtual void end_session(std::uint16_t close_code, std::string_view reason) = 0;
   // next_deadline() moved (a renewed token).
   virtual void deadline_changed() = 0;
+  // Runs `work` on the transport's strand: at once when already there, else posted.
+  virtual void on_strand(std::function<void()> work) = 0;
+  // The join that awaiting_join() waited for has completed: read the next message.
+  virtual void resume_reading() = 0;
 
   ServerContext& context_;
 
@@ -89,6 +109,8 @@ private:
   };
 
   void register_user(protocol::RegisterRequest& request);
+  // On the strand: the router's answer to register_user().
+  void joined(JoinOutcome outcome, const std::string& requested);
   void relay(protocol::RelayRequest& request, std::int64_t read_at);
   void renew_token(std::string_view token, std::int64_t unix_now);
   // A config message, with a TURN credential valid from `unix_now` when those are on.
@@ -106,6 +128,10 @@ private:
   RateLimiter byte_limiter_;
   RateLimiter broadcast_limiter_;
   std::unique_ptr<Credentials> credentials_;
+  // A join is in flight (register_user() until joined()).
+  bool joining_ = false;
+  // leave_room() has run: a join that completes now is given back at once.
+  bool left_ = false;
 };
 
 // Before the close, a connection whose token expires gets a token-expiring warning this long
@@ -113,5 +139,7 @@ private:
 inline constexpr std::int64_t token_warning_seconds = 60;
 // The close code for an expired token (4000-4999: the application's own).
 inline constexpr std::uint16_t close_token_expired = 4001;
+// RFC 6455's "service restart": come back (to this node or, through the load balancer, another).
+inline constexpr std::uint16_t close_service_restart = 1012;
 
 } // namespace switchboard

@@ -33,6 +33,7 @@ public:
   std::vector<json::value> sent;
   std::vector<std::uint16_t> closes;
   int deadline_changes = 0;
+  int resumes = 0;
 
   // The types of what was sent, in order.
   std::vector<std::string> types() const {
@@ -47,6 +48,47 @@ private:
   void enqueue(SharedText message) override { sent.push_back(json::parse(*message)); }
   void end_session(std::uint16_t code, std::string_view) override { closes.push_back(code); }
   void deadline_changed() override { ++deadline_changes; }
+  // The test is the strand: everything runs on its one thread.
+  void on_strand(std::function<void()> work) override { work(); }
+  void resume_reading() override { ++resumes; }
+};
+
+// Answers joins only when told, as RedisRouter answers after a round trip; the rest is
+// LocalRouter's.
+class DeferredRouter final : public Router {
+public:
+  explicit DeferredRouter(Router& inner) : inner_(inner) {}
+
+  void join(std::string_view room, protocol::UserName wanted, MemberInfo member,
+            JoinCompletion done) override {
+    pending_.push_back([this, room = std::string(room), wanted = std::move(wanted),
+                        member = std::move(member),
+                        done = std::move(done)] { inner_.join(room, wanted, member, done); });
+  }
+  void leave(std::string_view room, std::string_view name, std::uint64_t id) override {
+    inner_.leave(room, name, id);
+  }
+  void send_to(std::string_view room, std::string_view name, const Outbound& message,
+               Sender sender) override {
+    inner_.send_to(room, name, message, sender);
+  }
+  void broadcast(std::string_view room, const Outbound& message) override {
+    inner_.broadcast(room, message);
+  }
+  RouterStats stats() const override { return inner_.stats(); }
+  void shutdown() override { inner_.shutdown(); }
+
+  std::size_t pending() const { return pending_.size(); }
+  void answer_joins() {
+    auto answers = std::move(pending_);
+    pending_.clear();
+    for (auto& answer : answers)
+      answer();
+  }
+
+private:
+  Router& inner_;
+  std::vector<std::function<void()>> pending_;
 };
 
 class ClientSessionTest : public ::testing::Test {
@@ -60,11 +102,12 @@ protected:
   std::shared_ptr<RecordingSession> make(auth::Admission admission = {"lobby", {}, {}}) {
     if (!context) {
       router = std::make_unique<LocalRouter>(ioc.get_executor(), 0ms, 100);
+      deferred = std::make_unique<DeferredRouter>(*router);
       per_ip = std::make_unique<PerIpLimits>(0, RateLimit{}, std::vector<Cidr>{});
       // In place: the context holds atomics, so it is neither copied nor moved.
       context.reset(
           new ServerContext{config,
-                            *router,
+                            defer_joins ? static_cast<Router&>(*deferred) : *router,
                             connections,
                             {},
                             std::chrono::steady_clock::now(),
@@ -84,6 +127,9 @@ protected:
   Config config;
   ConnectionTracker connections;
   std::unique_ptr<LocalRouter> router;
+  // Set before the first make(): joins wait for deferred->answer_joins().
+  bool defer_joins = false;
+  std::unique_ptr<DeferredRouter> deferred;
   std::unique_ptr<PerIpLimits> per_ip;
   std::unique_ptr<ServerContext> context;
   std::uint64_t next_id = 1;
@@ -119,6 +165,48 @@ TEST_F(ClientSessionTest, RelaysOnlyOnceRegisteredWithTheSenderStamped) {
   ana->handle_text(R"({"type":"message","text":"hi <b>all</b>"})");
   EXPECT_EQ(ana->last().at("text"), "hi all");
   EXPECT_EQ(bob->last().at("name"), "ana");
+}
+
+TEST_F(ClientSessionTest, AJoinInFlightHoldsTheNextMessageBackUntilTheRouterAnswers) {
+  defer_joins = true;
+  auto ana = make();
+  auto bob = make();
+  ana->handle_text(R"({"type":"username","name":"ana"})");
+  EXPECT_TRUE(ana->awaiting_join());
+  EXPECT_EQ(ana->name(), "");
+  // A second one meanwhile is refused as a second registration, not sent to the router.
+  ana->handle_text(R"({"type":"username","name":"ana2"})");
+  EXPECT_EQ(ana->last().at("code"), "already-registered");
+  EXPECT_EQ(deferred->pending(), 1u);
+  EXPECT_EQ(ana->resumes, 0);
+
+  deferred->answer_joins();
+  EXPECT_FALSE(ana->awaiting_join());
+  EXPECT_EQ(ana->name(), "ana");
+  EXPECT_EQ(ana->resumes, 1) << "the transport is told to read again";
+
+  bob->handle_text(R"({"type":"username","name":"ana"})");
+  deferred->answer_joins();
+  EXPECT_EQ(bob->name(), "ana1");
+  EXPECT_EQ(bob->last().at("type"), "rejectusername");
+  bob->handle_text(R"({"type":"video-offer","target":"ana","sdp":"x"})");
+  EXPECT_EQ(ana->last().at("name"), "ana1");
+}
+
+TEST_F(ClientSessionTest, ANameGrantedAfterTheConnectionEndedIsGivenBack) {
+  defer_joins = true;
+  auto ana = make();
+  ana->handle_text(R"({"type":"username","name":"ana"})");
+  ana->leave_room();
+  const auto sent = ana->sent.size();
+  deferred->answer_joins();
+  EXPECT_EQ(ana->name(), "");
+  EXPECT_EQ(router->stats().users, 0u) << "the granted name went back to the room";
+  EXPECT_EQ(ana->sent.size(), sent) << "nothing more for a client that is gone";
+  auto bob = make();
+  bob->handle_text(R"({"type":"username","name":"ana"})");
+  deferred->answer_joins();
+  EXPECT_EQ(bob->name(), "ana");
 }
 
 TEST_F(ClientSessionTest, ATakenNameGetsASuffixWithoutALogin) {

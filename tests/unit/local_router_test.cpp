@@ -43,8 +43,8 @@ protected:
 
   Joined join(std::string_view room, std::string_view wanted, bool deltas = false) {
     Joined joined{std::make_shared<RecordingPeer>(), next_id++, {}};
-    const auto outcome = router.join(room, valid_name(wanted),
-                                     MemberInfo{joined.peer, joined.connection_id, deltas});
+    const auto outcome = test::join_now(router, room, valid_name(wanted),
+                                        MemberInfo{joined.peer, joined.connection_id, deltas});
     EXPECT_FALSE(outcome.error.has_value()) << "join " << wanted << " refused";
     joined.name = outcome.assigned_name;
     return joined;
@@ -74,12 +74,12 @@ TEST_F(LocalRouterTest, LookAlikeNamesGetSuffixesAndTargetsStayExact) {
   EXPECT_EQ(upper.name, "Alice1");
   // Delivered at once (the user lists wait for the flush): each got exactly its own.
   const auto message = make_shared_text(R"({"type":"x"})");
-  EXPECT_TRUE(router.send_to("r", "alice", message));
+  EXPECT_TRUE(test::send_now(router, "r", "alice", message));
   EXPECT_EQ(alice.peer->count(), 1u);
   EXPECT_EQ(upper.peer->count(), 0u);
-  EXPECT_TRUE(router.send_to("r", "Alice1", message));
+  EXPECT_TRUE(test::send_now(router, "r", "Alice1", message));
   EXPECT_EQ(upper.peer->count(), 1u);
-  EXPECT_FALSE(router.send_to("r", "ALICE", message));
+  EXPECT_FALSE(test::send_now(router, "r", "ALICE", message));
   EXPECT_EQ(alice.peer->count() + upper.peer->count(), 2u);
   leave("r", alice);
   EXPECT_EQ(join("r", "ALICE").name, "ALICE");
@@ -92,12 +92,13 @@ TEST_F(LocalRouterTest, RoomFullAtMaxRoomUsers) {
     members.push_back(join("r", "u"));
 
   auto extra = std::make_shared<RecordingPeer>();
-  const auto refused = router.join("r", valid_name("late"), MemberInfo{extra, 99, false});
+  const auto refused =
+      test::join_now(router, "r", valid_name("late"), MemberInfo{extra, 99, false});
   ASSERT_TRUE(refused.error.has_value());
   EXPECT_EQ(*refused.error, protocol::ErrorCode::room_full);
   EXPECT_EQ(refused.assigned_name, "");
   EXPECT_EQ(router.stats().users, max_room_users);
-  EXPECT_FALSE(router.send_to("r", "late", make_shared_text("x")));
+  EXPECT_FALSE(test::send_now(router, "r", "late", make_shared_text("x")));
 
   // Other rooms are unaffected, and a leave makes room.
   EXPECT_EQ(join("s", "late").name, "late");
@@ -115,7 +116,7 @@ TEST_F(LocalRouterTest, SendToDeliversToThatUserOnly) {
     joined->peer->clear();
 
   const auto message = make_shared_text(R"({"type":"video-offer","name":"ana"})");
-  EXPECT_TRUE(router.send_to("r", "bob", message));
+  EXPECT_TRUE(test::send_now(router, "r", "bob", message));
   ASSERT_EQ(bob.peer->count(), 1u);
   // Shared, not copied.
   EXPECT_EQ(bob.peer->messages()[0], message);
@@ -131,10 +132,10 @@ TEST_F(LocalRouterTest, SendToUnknownNameOrOtherRoomFails) {
   ana.peer->clear();
 
   const auto message = make_shared_text("{}");
-  EXPECT_FALSE(router.send_to("r", "nobody", message));
+  EXPECT_FALSE(test::send_now(router, "r", "nobody", message));
   // carl exists, but in another room: rooms are isolated.
-  EXPECT_FALSE(router.send_to("r", "carl", message));
-  EXPECT_FALSE(router.send_to("no-such-room", "ana", message));
+  EXPECT_FALSE(test::send_now(router, "r", "carl", message));
+  EXPECT_FALSE(test::send_now(router, "no-such-room", "ana", message));
   EXPECT_EQ(carl.peer->count(), 0u);
   EXPECT_EQ(ana.peer->count(), 0u);
 }
@@ -167,7 +168,7 @@ TEST_F(LocalRouterTest, AfterLeaveTheUserIsUnreachable) {
   bob.peer->clear();
 
   leave("r", bob);
-  EXPECT_FALSE(router.send_to("r", "bob", make_shared_text("{}")));
+  EXPECT_FALSE(test::send_now(router, "r", "bob", make_shared_text("{}")));
   router.broadcast("r", make_shared_text("{}"));
   ASSERT_TRUE(run_until_idle());
   EXPECT_EQ(bob.peer->count(), 0u);
@@ -176,7 +177,7 @@ TEST_F(LocalRouterTest, AfterLeaveTheUserIsUnreachable) {
 TEST_F(LocalRouterTest, LeaveWithAnotherConnectionIdIsIgnored) {
   const auto ana = join("r", "ana");
   router.leave("r", "ana", ana.connection_id + 1);
-  EXPECT_TRUE(router.send_to("r", "ana", make_shared_text("{}")));
+  EXPECT_TRUE(test::send_now(router, "r", "ana", make_shared_text("{}")));
   EXPECT_EQ(router.stats().users, 1u);
   // And a leave in the wrong room does nothing either.
   router.leave("s", "ana", ana.connection_id);
@@ -187,7 +188,7 @@ TEST_F(LocalRouterTest, LeaveWithAnotherConnectionIdIsIgnored) {
 TEST_F(LocalRouterTest, DestroyedPeerIsUnreachable) {
   auto ana = join("r", "ana");
   ana.peer.reset();
-  EXPECT_FALSE(router.send_to("r", "ana", make_shared_text("{}")));
+  EXPECT_FALSE(test::send_now(router, "r", "ana", make_shared_text("{}")));
   EXPECT_TRUE(run_until_idle());
 }
 
@@ -285,7 +286,8 @@ TEST(LocalRouterPresenceInterval, BigRoomsAreUpdatedLessOften) {
     std::string name = "u";
     name += std::to_string(i);
     ASSERT_FALSE(
-        router.join("big", valid_name(name), MemberInfo{peers.back(), i + 1, false}).error);
+        test::join_now(router, "big", valid_name(name), MemberInfo{peers.back(), i + 1, false})
+            .error);
   }
   // Before the first flush: its time can only be later.
   const auto before_first_flush = std::chrono::steady_clock::now();
@@ -294,7 +296,9 @@ TEST(LocalRouterPresenceInterval, BigRoomsAreUpdatedLessOften) {
   ASSERT_EQ(peers.front()->count(), 1u);
 
   auto late = std::make_shared<RecordingPeer>();
-  ASSERT_FALSE(router.join("big", valid_name("late"), MemberInfo{late, members + 1, false}).error);
+  ASSERT_FALSE(
+      test::join_now(router, "big", valid_name("late"), MemberInfo{late, members + 1, false})
+          .error);
   ioc.restart();
   ioc.run_for(30s);
   ASSERT_TRUE(ioc.stopped());
@@ -309,8 +313,8 @@ TEST(LocalRouterShutdown, CancelsPendingFlushTimersSoTheLoopReturns) {
   LocalRouter router{ioc.get_executor(), std::chrono::hours(1), 10};
   auto ana = std::make_shared<RecordingPeer>();
   auto bob = std::make_shared<RecordingPeer>();
-  ASSERT_FALSE(router.join("r", valid_name("ana"), MemberInfo{ana, 1, false}).error);
-  ASSERT_FALSE(router.join("other", valid_name("bob"), MemberInfo{bob, 2, false}).error);
+  ASSERT_FALSE(test::join_now(router, "r", valid_name("ana"), MemberInfo{ana, 1, false}).error);
+  ASSERT_FALSE(test::join_now(router, "other", valid_name("bob"), MemberInfo{bob, 2, false}).error);
   router.shutdown();
 
   const auto started = std::chrono::steady_clock::now();

@@ -326,6 +326,11 @@ class ModelClient final : public Peer {
 public:
   explicit ModelClient(bool deltas) : deltas_(deltas) {}
 
+  void undeliverable(protocol::ErrorCode, std::string_view target, const SharedText&) override {
+    problems.push_back("nothing is sent to " + std::string(target) + " here");
+  }
+  void name_lost() override { problems.push_back("no cluster here"); }
+
   void deliver(Outbound message) override {
     const auto value = boost::json::parse(*message.text);
     const auto& type = value.at("type").as_string();

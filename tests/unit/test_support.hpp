@@ -5,12 +5,14 @@
 #include "protocol/error_code.hpp"
 #include "protocol/user_name.hpp"
 #include "routing/peer.hpp"
+#include "routing/router.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <cstddef>
 #include <gtest/gtest.h>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -61,6 +63,27 @@ public:
     return out;
   }
 
+  void undeliverable(protocol::ErrorCode code, std::string_view target,
+                     const SharedText&) override {
+    std::lock_guard lock(mutex_);
+    refused_.push_back({code, std::string(target)});
+  }
+
+  void name_lost() override {
+    std::lock_guard lock(mutex_);
+    ++names_lost_;
+  }
+  int names_lost() const {
+    std::lock_guard lock(mutex_);
+    return names_lost_;
+  }
+
+  // What undeliverable() was told, in order: (code, target).
+  std::vector<std::pair<protocol::ErrorCode, std::string>> refused() const {
+    std::lock_guard lock(mutex_);
+    return refused_;
+  }
+
   void clear() {
     std::lock_guard lock(mutex_);
     messages_.clear();
@@ -70,7 +93,34 @@ private:
   mutable std::mutex mutex_;
   std::vector<SharedText> messages_;
   std::vector<MessageKind> kinds_;
+  std::vector<std::pair<protocol::ErrorCode, std::string>> refused_;
+  int names_lost_ = 0;
 };
+
+// The outcome of a join to a router that answers before join() returns (LocalRouter).
+inline JoinOutcome join_now(Router& router, std::string_view room, protocol::UserName wanted,
+                            MemberInfo member) {
+  std::optional<JoinOutcome> outcome;
+  router.join(room, std::move(wanted), std::move(member),
+              [&outcome](JoinOutcome answer) { outcome = std::move(answer); });
+  if (!outcome) {
+    ADD_FAILURE() << "the join did not complete at once";
+    return {protocol::ErrorCode::cluster_unavailable, {}};
+  }
+  return std::move(*outcome);
+}
+
+// send_to from a sender that records refusals: whether the router found the target.
+inline bool send_now(Router& router, std::string_view room, std::string_view name,
+                     const Outbound& message) {
+  RecordingPeer sender;
+  router.send_to(room, name, message, {sender, 0});
+  const auto refused = sender.refused();
+  if (refused.empty()) return true;
+  EXPECT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].second, name);
+  return false;
+}
 
 // The JSON array of strings {"users":[...]}, {"names":[...]} as a vector.
 inline std::vector<std::string> string_list(const boost::json::value& array) {

@@ -1,0 +1,175 @@
+#pragma once
+// The cluster's Router (--redis): every node runs one, and Redis holds the rooms. A name is
+// granted by a Lua script that checks and claims its look-alike keys at once, so two nodes
+// never hand out one name; each membership change bumps the room's version and is published
+// to the room's other nodes, each on its own channel. A node keeps a mirror of every room it
+// has users in (a LocalRouter holding remote members without peers): user lists come from it,
+// coalesced per room as on one node, and it is the name -> node directory for directed
+// messages. Messages for other nodes are batched per node and written as one PUBLISH per node
+// per turn of the strand (docs/cluster.md).
+//
+// Redis out of reach: the node serves its own users from the mirror, refuses registrations
+// and cross-node messages with cluster_unavailable, reconnects with backoff, then makes Redis
+// hold exactly its users again (resync) and reloads its mirrors.
+//
+// Thread safety: as Router. Redis I/O runs on one strand; the state the sessions' threads
+// touch is behind mutex_ (never held across I/O or a Peer call that could call back).
+
+#include "cluster/node_message.hpp"
+#include "cluster/redis_address.hpp"
+#include "cluster/redis_connection.hpp"
+#include "metrics/server_metrics.hpp"
+#include "routing/local_router.hpp"
+#include "routing/router.hpp"
+#include "util/string_hash.hpp"
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace switchboard::cluster {
+
+struct RedisRouterOptions {
+  RedisAddress address;
+  // This process, for people and for the node registry: unique (hostname:port by default).
+  std::string node_id;
+  std::chrono::milliseconds presence_interval{50};
+  std::size_t max_room_users = 0;
+};
+
+class RedisRouter final : public Router {
+public:
+  RedisRouter(boost::asio::any_io_executor executor, RedisRouterOptions options,
+              metrics::ServerMetrics* metrics = nullptr);
+  ~RedisRouter() override;
+
+  // Connects, and keeps reconnecting until finish(). `numbered` runs once, on the router's
+  // strand, when Redis has given this node its number (routing/connection_id.hpp).
+  void start(std::function<void(std::uint64_t node_number)> numbered);
+  // Connected, registered and in step with Redis: joins and cross-node messages work.
+  bool available() const override { return available_.load(std::memory_order_acquire); }
+  std::uint64_t node_number() const { return node_number_.load(std::memory_order_acquire); }
+
+  void join(std::string_view room, protocol::UserName wanted, MemberInfo member,
+            JoinCompletion done) override;
+  void leave(std::string_view room, std::string_view name, std::uint64_t connection_id) override;
+  void send_to(std::string_view room, std::string_view name, const Outbound& message,
+               Sender sender) override;
+  void broadcast(std::string_view room, const Outbound& message) override;
+  RouterStats stats() const override;
+  void shutdown() override;
+  void finish() override;
+
+private:
+  // A presence change of one room; applied to the mirror in version order.
+  struct Change {
+    PresenceRecord record;
+    // Our own join: the member with its peer.
+    std::optional<MemberInfo> local;
+  };
+  // What this node knows of one room beyond the mirror's members.
+  struct Mirror {
+    // The last change applied; a snapshot sets it.
+    std::uint64_t version = 0;
+    bool loaded = false;
+    // Changes that came before the ones they follow (or before the snapshot).
+    std::map<std::uint64_t, Change> early;
+    std::size_t local_members = 0;
+    std::size_t joins_in_flight = 0;
+  };
+  // A user of this node, as resync tells Redis about it.
+  struct LocalMember {
+    std::weak_ptr<Peer> peer;
+    std::string room;
+    std::string name;
+    std::vector<std::string> keys;
+  };
+  // A directed message written to another node's channel: told to its sender if nobody
+  // was listening there.
+  struct SentDirected {
+    std::uint64_t sender = 0;
+    std::string target;
+    SharedText text;
+  };
+  struct Outgoing {
+    std::string batch;
+    std::vector<SentDirected> directed;
+  };
+  struct JoinRequest {
+    std::string room;
+    protocol::UserName wanted;
+    MemberInfo member;
+    JoinCompletion done;
+    bool snapshot = false;
+  };
+
+  // --- the link to Redis (strand) ---
+  void connect();
+  void on_connected();
+  void on_subscribed();
+  void link_lost(const std::string& why);
+  void schedule_reconnect();
+  void heartbeat();
+  void resync_and_reload();
+  // EVALSHA of one of redis_scripts.hpp's scripts.
+  bool run_script(std::size_t script, std::vector<std::string> arguments,
+                  RedisConnection::ReplyHandler handler);
+  void send_join(std::shared_ptr<JoinRequest> request);
+  void on_join_reply(const std::shared_ptr<JoinRequest>& request, const redisReply* reply);
+  void flush_outgoing();
+  void on_push(const redisReply* reply);
+  void handle_batch(std::string_view batch);
+  void reload(const std::string& room);
+
+  // --- the mirrors (mutex_ held) ---
+  void apply(const std::string& room, Mirror& mirror, Change change);
+  void apply_now(const std::string& room, Change& change);
+  void load_snapshot(const std::string& room, Mirror& mirror, std::uint64_t version,
+                     const std::vector<std::pair<std::string, std::uint64_t>>& members,
+                     const Change* own);
+  void drop_if_unused(const std::string& room);
+  // Queues a record for a node's channel; false when too much is queued already.
+  bool queue_for(std::uint64_t node, const std::function<void(std::string&)>& append,
+                 std::optional<SentDirected> directed = std::nullopt);
+
+  boost::asio::any_io_executor strand_;
+  const RedisRouterOptions options_;
+  metrics::ServerMetrics* const metrics_;
+  // Rooms as this node sees them. Its own mutex; taken inside mutex_, never the reverse.
+  LocalRouter mirror_;
+
+  std::function<void(std::uint64_t)> numbered_;
+  std::atomic<bool> available_{false};
+  std::atomic<std::uint64_t> node_number_{0};
+  std::atomic<bool> finished_{false};
+
+  // Strand only.
+  std::shared_ptr<RedisConnection> commands_;
+  std::shared_ptr<RedisConnection> subscriber_;
+  boost::asio::steady_timer heartbeat_timer_;
+  boost::asio::steady_timer reconnect_timer_;
+  std::chrono::milliseconds reconnect_wait_;
+  // Heartbeats sent and not answered: Redis that stops answering is as lost as one that
+  // closed the connection.
+  int heartbeats_unanswered_ = 0;
+  // Bumped on every connect: replies from an older link are ignored.
+  std::uint64_t link_generation_ = 0;
+
+  mutable std::mutex mutex_;
+  StringMap<Mirror> mirrors_;
+  std::unordered_map<std::uint64_t, LocalMember> locals_;
+  std::unordered_map<std::uint64_t, Outgoing> outgoing_;
+  std::size_t outgoing_bytes_ = 0;
+  bool flush_posted_ = false;
+};
+
+} // namespace switchboard::cluster
