@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { startCluster } from './cluster.mjs';
 import { makeWebRoot } from './web-root.mjs';
 import { WAIT_MS, scaled } from './timeouts.mjs';
 
@@ -79,7 +80,14 @@ async function raceTimer(promise, ms) {
  *   command that execs the server (e.g. `prlimit --nofile=N --`), so that the PID is still the
  *   server's; bind: the address to listen on (default 127.0.0.1; clients always use 127.0.0.1)
  */
-export async function startServer(
+export async function startServer(extraArgs = [], options = {}) {
+  const nodes = Number(process.env.SWITCHBOARD_CLUSTER ?? 0);
+  if (nodes > 0) return startCluster(startOneServer, extraArgs, options, nodes);
+  return startOneServer(extraArgs, options);
+}
+
+/** startServer's one server, also when SWITCHBOARD_CLUSTER is set (cluster tests use it). */
+export async function startOneServer(
   extraArgs = [],
   { webRoot, env, launcher = [], bind = '127.0.0.1', binary = SERVER_BINARY } = {},
 ) {
