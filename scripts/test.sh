@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine and runs every test: format check, unit and integration
 # tests on the release build, the Debian package (installed and removed again), browser
-# end-to-end tests (Chromium) against the release build, then unit and
+# end-to-end tests (Chromium) against the release build, the protocol suites against a 3-node
+# cluster over Redis and the cluster's failure tests (release), then unit and
 # integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer and under
 # ThreadSanitizer (the server runs one event loop on several threads).
 set -euo pipefail
@@ -62,6 +63,26 @@ SWITCHBOARD_BIN="$PWD/build/release/switchboard" scripts/e2e.sh \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$results/e2e.tap" tests/e2e/
 passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/e2e.tap")))
+echo "== cluster (release): the protocol suites again against 3 nodes over a real Redis, clients round-robin; then node loss and Redis loss"
+# The suites that are about the protocol (messages, errors, rooms, presence, names, ordering,
+# limits); the rest are about one process (its log, memory, metrics, TLS files, shutdown).
+cluster_suites=(relay chat rooms presence names errors connect robustness abuse-limits scale
+  websocket-strictness turn-credentials auth-jwt)
+cluster_files=()
+for suite in "${cluster_suites[@]}"; do cluster_files+=("tests/integration/$suite.test.mjs"); done
+# Many processes talking: inside a network namespace whose only interface is loopback.
+loopback_only=(unshare --net)
+[ "$(id -u)" -eq 0 ] || loopback_only=(unshare --map-root-user --net)
+loopback_only+=(sh -c 'ip link set lo up && exec "$@"' loopback-only)
+SWITCHBOARD_CLUSTER=3 SWITCHBOARD_BIN="$PWD/build/release/switchboard" "${loopback_only[@]}" \
+  node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$results/cluster-suites.tap" \
+  "${cluster_files[@]}"
+passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/cluster-suites.tap")))
+SWITCHBOARD_BIN="$PWD/build/release/switchboard" "${loopback_only[@]}" \
+  node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$results/cluster.tap" tests/cluster/
+passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/cluster.tap")))
 # Sanitizers make every operation several times slower; a smaller crowd still covers the path.
 SWITCHBOARD_JOIN_USERS=2000 run_suite asan
 echo "== micro-benchmark smoke run (asan: each benchmark checks its result, then runs briefly)"

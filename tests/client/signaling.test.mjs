@@ -263,6 +263,30 @@ test('a 1012 close (server restarting) brings the client back at once, only jitt
   assert.equal(sig.retryInMs, 4000);
 });
 
+test('cluster-unavailable on username: asked again on the same socket, backing off', () => {
+  const sig = make({ baseDelayMs: 500, maxDelayMs: 8000 });
+  const failures = [];
+  sig.on('register-failed', (e) => failures.push(e.code));
+  sig.connect('ana');
+  const ws = FakeWebSocket.last();
+  ws.serverOpen();
+  ws.serverSend({ type: 'id', id: 1 });
+  assert.deepEqual(ws.sent, [{ type: 'username', name: 'ana' }]);
+  ws.serverSend({ type: 'error', code: 'cluster-unavailable', message: 'x', request: 'username' });
+  assert.deepEqual(failures, [], 'not a refused name');
+  assert.equal(sig.retryInMs, 500);
+  timers.advance(499);
+  assert.equal(ws.sent.length, 1, 'not before the delay');
+  timers.advance(1);
+  assert.deepEqual(ws.sent.at(-1), { type: 'username', name: 'ana' });
+  ws.serverSend({ type: 'error', code: 'cluster-unavailable', message: 'x', request: 'username' });
+  assert.equal(sig.retryInMs, 1000, 'backing off');
+  timers.advance(1000);
+  ws.serverSend({ type: 'userlist', users: ['ana'] });
+  assert.equal(sig.state, SignalingState.REGISTERED);
+  assert.equal(FakeWebSocket.all.length, 1, 'the same socket throughout');
+});
+
 test('after a rejectusername, reconnects re-register the assigned name', () => {
   const sig = make();
   sig.connect('ana');

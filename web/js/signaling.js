@@ -271,12 +271,32 @@ export class Signaling extends Emitter {
         this.emit('token-expiring', { expiresIn: Number(msg.expires_in) });
         break;
       case 'error':
-        if (this.state === SignalingState.OPEN && REGISTRATION_ERRORS.has(msg.code)) {
+        if (this.state === SignalingState.OPEN && msg.code === 'cluster-unavailable') {
+          // A cluster node that cannot reach Redis just now: ask again, backing off, on this
+          // socket (the node may also close it, and the load balancer send us elsewhere).
+          this.#retryRegistration();
+        } else if (this.state === SignalingState.OPEN && REGISTRATION_ERRORS.has(msg.code)) {
           this.emit('register-failed', msg);
         }
         break;
     }
     this.emit('message', msg);
+  }
+
+  #retryRegistration() {
+    const ws = this.#ws;
+    this.retryInMs = backoffDelay(this.attempt, {
+      baseMs: this.#baseMs,
+      capMs: this.#capMs,
+      random: this.#random,
+    });
+    this.attempt += 1;
+    this.#retryTimer = this.#timers.setTimeout(() => {
+      this.#retryTimer = null;
+      if (ws === this.#ws && this.state === SignalingState.OPEN && this.#wantedName !== null) {
+        this.#sendNow({ type: 'username', name: this.#wantedName });
+      }
+    }, this.retryInMs);
   }
 
   #registered(name, requested) {

@@ -1,0 +1,179 @@
+// A cluster losing a node and losing Redis, with real processes: redis-server and three
+// switchboard nodes (tests/integration/cluster.mjs), clients spread over the nodes, traffic
+// flowing while the failure happens (docs/cluster.md, "Node loss", "Redis loss").
+
+import assert from 'node:assert/strict';
+import { after, afterEach, describe, test } from 'node:test';
+import { startCluster } from '../integration/cluster.mjs';
+import {
+  SUITE_TIMEOUT_MS,
+  TEST_TIMEOUT_MS,
+  connect,
+  expectError,
+  register,
+  startOneServer,
+  terminateAllClients,
+  uniqueRoom,
+  waitForUserlist,
+} from '../integration/helpers.mjs';
+
+// What the cluster promises (docs/cluster.md): a dead node's users gone from every list, and
+// cross-node delivery back after Redis returns.
+const NODE_LOSS_MS = 5_000;
+const REDIS_BACK_MS = 2_000;
+
+/** Registers `count` clients named prefix0.. in `room`, client i on node i % nodes. */
+async function spread(cluster, room, prefix, count) {
+  const clients = [];
+  for (let i = 0; i < count; i += 1) {
+    const node = cluster.nodes[i % cluster.nodes.length];
+    clients.push(await register(`${node.url}/?room=${room}`, `${prefix}${i}`));
+  }
+  return clients;
+}
+
+/**
+ * Sends `count` directed messages from each sender to its receiver (pairs[i] = [from, to]) and
+ * resolves once every one has arrived; rejects on any error answer.
+ */
+async function exchange(pairs, count, tag) {
+  const taps = [];
+  let failed;
+  const failure = new Promise((_, reject) => {
+    failed = reject;
+  });
+  const arrivals = pairs.map(([, to]) => {
+    let seen = 0;
+    return new Promise((resolve) => {
+      const tap = (message) => {
+        if (message.type !== tag) return false;
+        if (message.n !== seen) failed(new Error(`${to.name}: ${tag} ${message.n} after ${seen - 1}`));
+        seen += 1;
+        if (seen === count) resolve();
+        return true;
+      };
+      to.taps.push(tap);
+      taps.push([to, tap]);
+    });
+  });
+  for (const [from, to] of pairs) {
+    const tap = (message) => {
+      if (message.type === 'error') failed(new Error(`${from.name}: ${JSON.stringify(message)}`));
+      return false;
+    };
+    from.taps.push(tap);
+    taps.push([from, tap]);
+    for (let n = 0; n < count; n += 1) from.send({ type: tag, target: to.name, n });
+  }
+  try {
+    await Promise.race([Promise.all(arrivals), failure]);
+  } finally {
+    for (const [client, tap] of taps) client.taps.splice(client.taps.indexOf(tap), 1);
+  }
+}
+
+describe('cluster failures', { timeout: SUITE_TIMEOUT_MS }, () => {
+  let cluster;
+  afterEach(async () => {
+    terminateAllClients();
+    await cluster?.stop();
+    cluster = null;
+  });
+  after(terminateAllClients);
+
+  test(
+    'a node SIGKILLed mid-traffic: its users leave every list within 5 s, nobody else loses a message',
+    { timeout: TEST_TIMEOUT_MS },
+    async (t) => {
+      cluster = await startCluster(startOneServer, [], {}, 3);
+      const room = uniqueRoom('kill');
+      const clients = await spread(cluster, room, 'u', 12);
+      const names = clients.map((client) => client.name);
+      for (const client of clients) await waitForUserlist(client, names);
+      const victim = cluster.nodes[2];
+      const survivors = clients.filter((_, i) => i % 3 !== 2);
+      const lost = clients.filter((_, i) => i % 3 === 2).map((client) => client.name);
+      // Pairs across the two surviving nodes, each with traffic in flight when the node dies.
+      const pairs = [];
+      for (let i = 0; i + 1 < survivors.length; i += 2) pairs.push([survivors[i], survivors[i + 1]]);
+      const traffic = exchange(pairs, 500, 'burst');
+      const killedAt = Date.now();
+      process.kill(victim.pid, 'SIGKILL');
+      await traffic;
+      const expected = names.filter((name) => !lost.includes(name));
+      await Promise.all(
+        survivors.map((client) => waitForUserlist(client, expected, { timeoutMs: NODE_LOSS_MS })),
+      );
+      const took = Date.now() - killedAt;
+      assert.ok(took <= NODE_LOSS_MS, `lists updated after ${took} ms`);
+      t.diagnostic(`the dead node's users left every list ${took} ms after SIGKILL`);
+      // Its users' names are free again, on any node.
+      const again = await register(`${cluster.nodes[0].url}/?room=${room}`, lost[0]);
+      assert.equal(again.name, lost[0]);
+      cluster.nodes.splice(2, 1); // stop() must not wait for the dead one
+      await victim.stop().catch(() => {});
+    },
+  );
+
+  test(
+    'Redis killed and restarted mid-traffic: no crash, refusals while it is gone, no two users with one name, delivery back within 2 s',
+    { timeout: TEST_TIMEOUT_MS },
+    async (t) => {
+      cluster = await startCluster(startOneServer, [], {}, 3);
+      const room = uniqueRoom('redis');
+      const [ana, bob, cy] = await spread(cluster, room, 'p', 3);
+      await Promise.all([ana, bob, cy].map((c) => waitForUserlist(c, ['p0', 'p1', 'p2'])));
+      await exchange([[ana, bob]], 200, 'before');
+
+      await cluster.redis.kill();
+      // The nodes notice a closed connection at once; a registration then is refused (never
+      // granted twice), and a message for another node's user is answered, not dropped.
+      const newcomer = await connect(`${cluster.nodes[0].url}/?room=${room}`);
+      await newcomer.next('id');
+      let refused = null;
+      for (let attempt = 0; attempt < 200 && !refused; attempt += 1) {
+        newcomer.send({ type: 'username', name: 'p1' });
+        const answer = await newcomer.next(['error', 'userlist', 'rejectusername']);
+        if (answer.type === 'error') refused = answer;
+        else throw new Error(`registered while Redis was down: ${JSON.stringify(answer)}`);
+      }
+      assert.equal(refused?.code, 'cluster-unavailable');
+      ana.send({ type: 'during', target: 'p1' });
+      const bounced = await expectError(ana, 'cluster-unavailable');
+      assert.equal(bounced.target, 'p1');
+
+      const restartedAt = Date.now();
+      await cluster.redis.restart();
+      // Delivery back: a probe every 20 ms until one crosses (each probe bounded, loop too).
+      let deliveredAt = null;
+      const arrived = new Promise((resolve) => {
+        bob.taps.push((message) => {
+          if (message.type !== 'probe') return false;
+          deliveredAt ??= Date.now();
+          resolve();
+          return true;
+        });
+      });
+      ana.taps.push((message) => message.type === 'error' && message.code === 'cluster-unavailable');
+      const probing = setInterval(() => ana.send({ type: 'probe', target: 'p1' }), 20);
+      try {
+        await Promise.race([
+          arrived,
+          new Promise((_, reject) => setTimeout(() => reject(new Error('no probe crossed')), 10_000)),
+        ]);
+      } finally {
+        clearInterval(probing);
+      }
+      const took = deliveredAt - restartedAt;
+      assert.ok(took <= REDIS_BACK_MS, `cross-node delivery back after ${took} ms`);
+      t.diagnostic(`cross-node delivery back ${took} ms after Redis restarted`);
+
+      // Redis came back empty and the nodes gave it their users again: their names are taken.
+      newcomer.send({ type: 'username', name: 'p1' });
+      const renamed = await newcomer.next('rejectusername');
+      assert.equal(renamed.name, 'p11');
+      for (const node of cluster.nodes) assert.equal(node.proc.exitCode, null, 'a node crashed');
+      await exchange([[cy, ana]], 200, 'after');
+    },
+  );
+});
