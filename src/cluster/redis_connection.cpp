@@ -39,9 +39,12 @@ void RedisConnection::connect(const std::string& host, int port, std::chrono::mi
   auto resolver = std::make_shared<net::ip::tcp::resolver>(descriptor_.get_executor());
   auto started = [self = shared_from_this(), resolver, timeout, port](
                      boost::system::error_code ec, net::ip::tcp::resolver::results_type results) {
-    if (ec || results.empty()) {
+    if (ec || results.empty() || self->ending_) {
+      // Also when close() or abandon() came while the name was being resolved.
       const auto handler = std::move(self->on_connected_);
-      return handler(ec ? ec.message() : "no address");
+      if (handler)
+        handler(self->ending_ ? "closed before it connected" : ec ? ec.message() : "no address");
+      return;
     }
     const auto address = results.begin()->endpoint().address().to_string();
     auto* context = redisAsyncConnect(address.c_str(), port);
@@ -112,8 +115,10 @@ bool RedisConnection::subscribe(std::span<const std::string_view> arguments) {
 }
 
 void RedisConnection::close() {
-  if (context_ == nullptr || ending_) return;
+  if (ending_) return;
   ending_ = true;
+  // Still resolving: the resolver's handler sees ending_ and connects nothing.
+  if (context_ == nullptr) return;
   connect_timer_.cancel();
   // Graceful: hiredis waits for the replies already asked for, then disconnects (deferred
   // when called from inside one of its callbacks).
@@ -122,6 +127,7 @@ void RedisConnection::close() {
 
 void RedisConnection::abandon() {
   abandoned_ = true;
+  ending_ = true;
   on_connected_ = nullptr;
   on_ended_ = nullptr;
   push_handler_ = nullptr;

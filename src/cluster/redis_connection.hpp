@@ -6,7 +6,9 @@
 //
 // Strand-confined: create it on a strand and call every member function on that strand; every
 // handler runs there too. It keeps itself alive while hiredis holds its context, so dropping
-// the last outside reference to a live connection does not free it under hiredis's feet.
+// the last outside reference to a live connection does not free it under hiredis's feet; an
+// owner that goes away while the connection is open calls close() (and lets the loop run) or,
+// with the loop stopped, abandon().
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>

@@ -253,6 +253,17 @@ template <class NextLayer> void WsSession<NextLayer>::shutdown() {
 }
 
 template <class NextLayer> void WsSession<NextLayer>::say_goodbye() {
+  if (closing_ || goodbye_) return;
+  // Gone for everyone else now (a sender gets unknown-target from here on), and what was
+  // already on its way here is written before the close frame: no message accepted for this
+  // client before the drain is lost. A client that does not read is cut by the shutdown
+  // deadline.
+  leave_room();
+  goodbye_ = true;
+  if (!writing_ && queue_.empty()) close_for_goodbye();
+}
+
+template <class NextLayer> void WsSession<NextLayer>::close_for_goodbye() {
   if (context_.restarting)
     close(websocket::close_code::service_restart, "server restarting",
           context_.config.limits.shutdown_timeout);
@@ -341,6 +352,7 @@ template <class NextLayer> void WsSession<NextLayer>::schedule_write() {
     // close() may have come first and emptied the queue; its close frame is already queued.
     if (self->closing_ || self->queue_.empty()) {
       self->writing_ = false;
+      if (self->goodbye_ && !self->closing_) self->close_for_goodbye();
       return;
     }
     self->write_next();
@@ -376,6 +388,8 @@ template <class NextLayer> void WsSession<NextLayer>::write_next() {
                                      if (ec) return self->close_socket();
                                      if (self->closing_) return;
                                      if (!self->queue_.empty()) return self->schedule_write();
+                                     // Shutting down, and all is written: now the close.
+                                     if (self->goodbye_) return self->close_for_goodbye();
                                      // Idle again: give back what a burst grew.
                                      if (self->frame_headers_.capacity() > idle_frame_headers) {
                                        self->frame_headers_.clear();

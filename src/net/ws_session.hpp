@@ -87,6 +87,8 @@ private:
   // The server is stopping: close 1012 (restarting) or 1001 (going away), --shutdown-timeout
   // to answer.
   void say_goodbye();
+  // The close frame of a shutdown (1012 or 1001), once everything queued is written.
+  void close_for_goodbye();
 
   // Under the gate: for TCP a plain socket, as the WebSocket layer keeps the time limits
   // itself and tcp_stream's timers would only cost memory on every connection.
@@ -110,6 +112,8 @@ private:
   bool oversize_ = false;
   // No read is outstanding: a "username" waits for the router (awaiting_join()).
   bool read_paused_ = false;
+  // Shutdown has begun: the close follows the last queued message (say_goodbye()).
+  bool goodbye_ = false;
   std::vector<FrameHeader> frame_headers_;
   // The message being read: its bytes (when under the size limit) and how many it had so far.
   boost::beast::flat_buffer read_buffer_;

@@ -77,6 +77,42 @@ describe('lifecycle', { timeout: SUITE_TIMEOUT_MS }, () => {
   }
 
   test(
+    'SIGTERM: what was queued for a client before the drain is written before its 1012, none of it lost',
+    { timeout: TEST_TIMEOUT_MS },
+    async (t) => {
+      const COUNT = 400;
+      const SIZE = 16 * 1024; // 6.4 MB in all: more than the sockets buffer, so most is queued
+      const server = await startServer([
+        '--shutdown-timeout', '10', '--max-queue-bytes', String(16 * 1024 * 1024),
+        '--max-byte-rate', '0', '--max-msg-rate', '0',
+      ]);
+      t.after(() => server.stop());
+      const url = roomUrl(server, uniqueRoom('drain'));
+      const ana = await register(url, 'ana');
+      const bob = await register(url, 'bob');
+      await waitForUserlist(ana, ['ana', 'bob']);
+      let received = 0;
+      bob.taps.push((message) => {
+        if (message.type !== 'bulk') return false;
+        assert.equal(message.n, received, 'in order');
+        received += 1;
+        return true;
+      });
+      // Bob stops reading: the server's queue for him fills.
+      bob.ws._socket.pause();
+      const padding = 'x'.repeat(SIZE);
+      for (let n = 0; n < COUNT; n += 1) ana.send({ type: 'bulk', target: 'bob', n, padding });
+      // Ana's own chat comes back after the server has relayed every one of hers before it.
+      await expectChatRoundTrip(ana);
+      server.proc.kill('SIGTERM');
+      bob.ws._socket.resume();
+      const close = await withTimeout(bob.closed, WAIT_MS, 'bob close');
+      assert.equal(close.code, 1012);
+      assert.equal(received, COUNT, 'every message queued before the drain, then the close');
+    },
+  );
+
+  test(
     'SIGTERM drains: /readyz 503, new WebSockets 503, /healthz 200; a client that never reads still ends within --shutdown-timeout',
     { timeout: TEST_TIMEOUT_MS },
     async (t) => {

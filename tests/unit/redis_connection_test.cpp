@@ -21,9 +21,17 @@ using namespace std::chrono_literals;
 
 class RedisConnectionTest : public ::testing::Test {
 protected:
+  // A connection still open when its owner goes (the loop no longer runs) is abandoned: it
+  // would otherwise keep itself, as it must while hiredis holds it.
+  ~RedisConnectionTest() override {
+    for (const auto& connection : made_)
+      connection->abandon();
+  }
+
   // Connects and runs the loop until connected (or failed).
   std::shared_ptr<RedisConnection> connect(int port, std::string* error = nullptr) {
     auto connection = RedisConnection::create(net::make_strand(ioc_));
+    made_.push_back(connection);
     std::optional<std::string> result;
     connection->connect(
         "127.0.0.1", port, 2s, [&](const std::string& e) { result = e; },
@@ -45,6 +53,7 @@ protected:
   test::RedisServer redis_;
   net::io_context ioc_;
   std::vector<std::string> ended_;
+  std::vector<std::shared_ptr<RedisConnection>> made_;
 };
 
 TEST_F(RedisConnectionTest, RepliesArriveInOrderAndBinarySafe) {
