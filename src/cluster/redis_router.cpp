@@ -553,6 +553,7 @@ void RedisRouter::on_push(const redisReply* reply) {
   if (!is_array(reply) || reply->elements < 3) return;
   const auto kind = text_of(reply->element[0]);
   if (kind == "subscribe") return on_subscribed();
+  if (kind == "unsubscribe" && finished_) return finish_now();
   if (kind == "message") handle_batch(text_of(reply->element[2]));
 }
 
@@ -618,19 +619,37 @@ void RedisRouter::finish() {
     available_ = false;
     heartbeat_timer_.cancel();
     reconnect_timer_.cancel();
-    if (commands_ && commands_->connected()) {
-      // Gone now rather than after the lease: the others drop nothing (every user has left).
-      const auto node = std::to_string(node_number());
-      const auto key = "sb:node:" + node;
-      const std::string_view zrem[] = {"ZREM", "sb:nodes", node};
-      const std::string_view del[] = {"DEL", key};
-      commands_->command(zrem, {});
-      commands_->command(del, {});
-    }
-    ++link_generation_;
-    for (auto* connection : {commands_.get(), subscriber_.get()})
-      if (connection != nullptr) connection->close();
+    if (!subscriber_ || !subscriber_->connected()) return finish_now();
+    // Stop receiving first: Redis answers the UNSUBSCRIBE after every message it sent before
+    // it, so that what came for this node's (departed) users is answered, an unknown-target
+    // bounce each, and those go out before the connections close. Published after it: nobody
+    // receives it, and its sender's node reports cluster-unavailable.
+    const std::string_view unsubscribe[] = {"UNSUBSCRIBE"};
+    subscriber_->subscribe(unsubscribe);
+    reconnect_timer_.expires_after(redis_connect_timeout);
+    reconnect_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) finish_now();
+    });
   });
+}
+
+void RedisRouter::finish_now() {
+  if (std::exchange(finished_cleanly_, true)) return;
+  reconnect_timer_.cancel();
+  flush_outgoing();
+  if (commands_ && commands_->connected()) {
+    // Gone now rather than after the lease: the others drop nothing (every user has left).
+    const auto node = std::to_string(node_number());
+    const auto key = "sb:node:" + node;
+    const std::string_view zrem[] = {"ZREM", "sb:nodes", node};
+    const std::string_view del[] = {"DEL", key};
+    commands_->command(zrem, {});
+    commands_->command(del, {});
+  }
+  ++link_generation_;
+  // Gracefully: hiredis writes what is queued and waits for its replies first.
+  for (auto* connection : {commands_.get(), subscriber_.get()})
+    if (connection != nullptr) connection->close();
 }
 
 // --- the mirrors ---------------------------------------------------------------------------

@@ -129,6 +129,9 @@ private:
   void on_push(const redisReply* reply);
   void handle_batch(std::string_view batch);
   void reload(const std::string& room);
+  // After finish()'s UNSUBSCRIBE is answered (or it took too long): the last batches, the
+  // goodbye to the registry, the close.
+  void finish_now();
 
   // --- the mirrors (mutex_ held) ---
   void apply(const std::string& room, Mirror& mirror, Change change);
@@ -161,6 +164,7 @@ private:
   // Heartbeats sent and not answered: Redis that stops answering is as lost as one that
   // closed the connection.
   int heartbeats_unanswered_ = 0;
+  bool finished_cleanly_ = false;
   // Bumped on every connect: replies from an older link are ignored.
   std::uint64_t link_generation_ = 0;
 

@@ -157,7 +157,10 @@ template <class NextLayer> void WsSession<NextLayer>::read_more() {
 template <class NextLayer>
 void WsSession<NextLayer>::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) return end_reading(ec);
-  if (closing_) return drain();
+  // After a shutdown's close frame the client's last messages are still read whole and
+  // relayed (RFC 6455 lets an endpoint that sent a close go on receiving); any other close
+  // discards what follows.
+  if (closing_ && !goodbye_) return drain();
   const auto& limits = context_.config.limits;
   message_bytes_ += bytes;
   context_.metrics.local().bytes_in.add(bytes);
@@ -256,9 +259,9 @@ template <class NextLayer> void WsSession<NextLayer>::say_goodbye() {
   if (closing_ || goodbye_) return;
   // Gone for everyone else now (a sender gets unknown-target from here on), and what was
   // already on its way here is written before the close frame: no message accepted for this
-  // client before the drain is lost. A client that does not read is cut by the shutdown
-  // deadline.
-  leave_room();
+  // client before the drain is lost. What the client sends until it sees the close is still
+  // relayed (on_read). A client that does not read is cut by the shutdown deadline.
+  depart();
   goodbye_ = true;
   if (!writing_ && queue_.empty()) close_for_goodbye();
 }
@@ -409,8 +412,9 @@ void WsSession<NextLayer>::close(websocket::close_code code, std::string_view re
   // answer will come, and a grace timer would keep this session, counted, until it fired.
   if (read_ended_) return close_socket();
   // Gone for everyone else from now on: targets get unknown-target, the room a user-left,
-  // even while a client that does not read holds the close handshake up.
-  leave_room();
+  // even while a client that does not read holds the close handshake up. (A shutdown's close
+  // departed already, keeping the name for the client's last messages.)
+  if (!goodbye_) leave_room();
   // The messages a write in progress carries must live until it completes.
   const auto queued_before = queue_.bytes();
   queue_.truncate(in_flight_);

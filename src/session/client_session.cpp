@@ -242,6 +242,11 @@ void ClientSession::send_error(protocol::ErrorCode code, std::string_view reques
   enqueue(make_shared_text(protocol::make_error(code, request_type, target)));
 }
 
+void ClientSession::depart() {
+  left_ = true;
+  if (!name_.empty()) context_.router.leave(room_, name_, id_);
+}
+
 void ClientSession::leave_room() {
   left_ = true;
   if (name_.empty()) return;

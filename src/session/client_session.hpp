@@ -59,6 +59,9 @@ public:
   // Gone for everyone else from now on: targets get unknown-target, the room a user-left.
   // Also a join still in flight: its name is given back as soon as the router grants it.
   void leave_room();
+  // Shutdown: gone from the room for everyone else (no more messages routed here), but what
+  // the client still sends before it sees the close is relayed under its name.
+  void depart();
   // A "username" is waiting for the router: read nothing more until resume_reading().
   bool awaiting_join() const { return joining_; }
 

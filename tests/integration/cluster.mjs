@@ -169,3 +169,92 @@ export async function startCluster(start, extraArgs = [], options = {}, nodes = 
     },
   };
 }
+
+export const HAPROXY_BINARY = process.env.HAPROXY_BIN ?? 'haproxy';
+const HAPROXY_CONFIG = new URL('../../packaging/haproxy.cfg', import.meta.url).pathname;
+
+/**
+ * Starts HAProxy with the shipped packaging/haproxy.cfg in front of `nodes` (up to three
+ * servers, as the file names them), on a free port. Ready once /readyz answers 200 through it.
+ * waitForLog: the first line of its log matching, from now on (e.g. "nodes/node1 is UP").
+ */
+export async function startHaproxy(nodes) {
+  const port = await freeTcpPort();
+  const env = { ...process.env, SB_LISTEN: `127.0.0.1:${port}` };
+  nodes.forEach((node, i) => {
+    env[`SB_NODE${i + 1}`] = `127.0.0.1:${node.port}`;
+  });
+  const proc = spawn(HAPROXY_BINARY, ['-db', '-f', HAPROXY_CONFIG], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  running.add(proc);
+  const exited = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => {
+      running.delete(proc);
+      resolve({ code, signal });
+    });
+  });
+  const lines = [];
+  const waiters = new Set();
+  // What HAProxy last said of each server ("Server nodes/node1 is DOWN, reason: ..."); a
+  // server it never reported on is up (servers start up).
+  const serverState = new Map();
+  proc.stdout.resume();
+  readline.createInterface({ input: proc.stderr }).on('line', (line) => {
+    lines.push(line);
+    if (lines.length > KEPT_LOG_LINES) lines.shift();
+    const change = /Server nodes\/(\w+) is (UP|DOWN)/.exec(line);
+    if (change) serverState.set(change[1], change[2]);
+    for (const waiter of waiters) waiter(line);
+  });
+  const url = `ws://127.0.0.1:${port}`;
+  const httpUrl = `http://127.0.0.1:${port}`;
+  // Listening, and routing to a ready node: a bounded series of /readyz requests through it
+  // (HAProxy says nothing when it is ready; a refused connection means not yet).
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const status = await fetch(`${httpUrl}/readyz`).then((r) => r.status, () => 0);
+    if (status === 200) break;
+    if (Date.now() > deadline || proc.exitCode !== null) {
+      proc.kill('SIGKILL');
+      throw new Error(`HAProxy not routing after ${WAIT_MS} ms:\n${lines.join('\n')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return {
+    port,
+    url,
+    httpUrl,
+    pid: proc.pid,
+    lines,
+    /** How HAProxy sees a server now: 'UP' or 'DOWN'. */
+    serverState: (name) => serverState.get(name) ?? 'UP',
+    /** Resolves once HAProxy sees `name` (node1..node3) as up (at once if it does). */
+    waitForServerUp(name, timeoutMs = WAIT_MS) {
+      if ((serverState.get(name) ?? 'UP') === 'UP') return Promise.resolve();
+      return this.waitForLog(`Server nodes/${name} is UP`, timeoutMs);
+    },
+    waitForLog(pattern, timeoutMs = WAIT_MS) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`HAProxy logged no ${pattern} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const waiter = (line) => {
+          if (!line.includes(pattern)) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(line);
+        };
+        waiters.add(waiter);
+      });
+    },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}

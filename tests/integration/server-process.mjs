@@ -78,7 +78,8 @@ async function raceTimer(promise, ms) {
  *   false: no --web-root (the one a --config file names); binary: another server binary (the
  *   installed package's); launcher: a
  *   command that execs the server (e.g. `prlimit --nofile=N --`), so that the PID is still the
- *   server's; bind: the address to listen on (default 127.0.0.1; clients always use 127.0.0.1)
+ *   server's; bind: the address to listen on (default 127.0.0.1; clients always use 127.0.0.1);
+ *   port: a fixed one (a node restarted where its load balancer expects it), default a free one
  */
 export async function startServer(extraArgs = [], options = {}) {
   const nodes = Number(process.env.SWITCHBOARD_CLUSTER ?? 0);
@@ -89,13 +90,13 @@ export async function startServer(extraArgs = [], options = {}) {
 /** startServer's one server, also when SWITCHBOARD_CLUSTER is set (cluster tests use it). */
 export async function startOneServer(
   extraArgs = [],
-  { webRoot, env, launcher = [], bind = '127.0.0.1', binary = SERVER_BINARY } = {},
+  { webRoot, env, launcher = [], bind = '127.0.0.1', binary = SERVER_BINARY, port: fixedPort = 0 } = {},
 ) {
   if (!fs.existsSync(binary)) {
     throw new Error(`no server binary at ${binary}: build it or set SWITCHBOARD_BIN`);
   }
   const ownWebRoot = webRoot || webRoot === false ? null : makeWebRoot();
-  const args = ['--port', '0', '--bind', bind];
+  const args = ['--port', String(fixedPort), '--bind', bind];
   if (webRoot !== false) args.push('--web-root', webRoot || ownWebRoot.dir);
   args.push(...extraArgs);
   const [command, ...commandArgs] = [...launcher, binary, ...args];
