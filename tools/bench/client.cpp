@@ -45,7 +45,7 @@ void Client::start() {
   state_ = State::connecting;
   started_at_ = Clock::now();
   boost::system::error_code ec;
-  socket_.open(context_.server.protocol(), ec);
+  socket_.open(context_.servers[spec_.server].protocol(), ec);
   if (!ec && spec_.source) {
     // Let connect() pick the port for the whole 4-tuple: bind() alone would reserve a port per
     // source address against every destination and run out sooner.
@@ -54,7 +54,7 @@ void Client::start() {
     socket_.bind(tcp::endpoint(*spec_.source, 0), ec);
   }
   if (ec) return fail(ErrorKind::connect, "socket: " + ec.message());
-  socket_.async_connect(context_.server,
+  socket_.async_connect(context_.servers[spec_.server],
                         [this](const boost::system::error_code& e) { on_connected(e); });
 }
 
@@ -72,8 +72,8 @@ void Client::on_connected(const boost::system::error_code& ec) {
     if (!tls_->start(tls_out_)) return fail(ErrorKind::handshake, tls_->error());
   }
   // Over TLS the request waits in the pipe until the handshake is done.
-  out_.append(
-      upgrade_request(context_.host_header, spec_.path, extra_upgrade_headers(context_.protocol)));
+  out_.append(upgrade_request(context_.host_headers[spec_.server], spec_.path,
+                              extra_upgrade_headers(context_.protocol)));
   flush();
   arm_read();
 }

@@ -64,9 +64,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       "Run the server with --max-msg-rate 0, or its default 1000 msgs/s per client is measured."};
   app.get_formatter()->column_width(34);
 
-  app.add_option("--url", o.url,
+  app.add_option("--url", o.urls,
                  "ws:// or wss://127.0.0.1:PORT/ (loopback addresses only; the certificate is "
-                 "not checked)")
+                 "not checked); repeat it for a cluster's nodes: client i uses the (i mod N)th")
       ->type_name("URL")
       ->required();
   const std::map<std::string, Mode> modes{{"relay", Mode::relay},
@@ -159,13 +159,17 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     return std::nullopt;
   }
 
-  auto target = parse_target_url(o.url);
-  if (auto* error = std::get_if<std::string>(&target)) {
-    std::fprintf(stderr, "switchboard-bench: --url %s: %s\n", o.url.c_str(), error->c_str());
-    exit_code = 2;
-    return std::nullopt;
+  for (const auto& url : o.urls) {
+    auto target = parse_target_url(url);
+    if (auto* error = std::get_if<std::string>(&target)) {
+      std::fprintf(stderr, "switchboard-bench: --url %s: %s\n", url.c_str(), error->c_str());
+      exit_code = 2;
+      return std::nullopt;
+    }
+    o.targets.push_back(std::get<TargetUrl>(target));
   }
-  o.target = std::get<TargetUrl>(target);
+  o.url = o.urls.front();
+  o.target = o.targets.front();
   if (o.source_addrs > 1 && !o.target.address.is_v4()) {
     std::fprintf(stderr, "switchboard-bench: --source-addrs needs an IPv4 (127.x) target\n");
     exit_code = 2;

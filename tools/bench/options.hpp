@@ -16,8 +16,12 @@ enum class Mode { relay, rate, conns, join, call };
 std::string_view mode_name(Mode mode);
 
 struct Options {
-  std::string url;
-  TargetUrl target;
+  // --url, repeatable: client i connects to urls[i % count] (a cluster's nodes: every pair of
+  // partners then lands on two different nodes when there are two).
+  std::vector<std::string> urls;
+  std::string url; // the first, for reports
+  std::vector<TargetUrl> targets;
+  TargetUrl target; // the first
   Mode mode = Mode::relay;
   Protocol protocol = Protocol::switchboard; // which server's protocol to speak
 

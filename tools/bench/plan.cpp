@@ -62,8 +62,9 @@ ProcessPlan make_plan(const Options& options, unsigned process_index, unsigned p
         spec.partner_name = client_name(index ^ 1);
         spec.partner = base + static_cast<long>((index ^ 1) - a);
       }
-      spec.path =
-          request_target(options.protocol, options.target.path, room, spec.name, options.run_id);
+      spec.server = static_cast<std::size_t>(index % options.targets.size());
+      spec.path = request_target(options.protocol, options.targets[spec.server].path, room,
+                                 spec.name, options.run_id);
       // Tokens are base64url and dots: nothing in them needs escaping in a query.
       if (!options.jwt_secret.empty())
         spec.path += "&token=" + mint_login_token(options.jwt_secret, spec.name, room, now_unix);

@@ -31,6 +31,7 @@ struct ClientSpec {
   std::string partner_name; // empty: no partner
   long partner = -1;        // the partner's position in its worker's client list
   std::string path;         // request target: with ?room= (or PeerJS's id and token)
+  std::size_t server = 0;   // which --url (WorkerContext::servers)
   std::optional<boost::asio::ip::address> source;
   bool presence_deltas = false;
 };

@@ -7,17 +7,36 @@
 namespace switchboard::bench {
 namespace net = boost::asio;
 
+namespace {
+
+std::vector<net::ip::tcp::endpoint> endpoints_of(const std::vector<TargetUrl>& targets) {
+  std::vector<net::ip::tcp::endpoint> out;
+  for (const auto& target : targets)
+    out.emplace_back(target.address, target.port);
+  return out;
+}
+
+std::vector<std::string> host_headers_of(const std::vector<TargetUrl>& targets) {
+  std::vector<std::string> out;
+  for (const auto& target : targets)
+    out.push_back(target.host_header);
+  return out;
+}
+
+} // namespace
+
 Worker::Worker(const Options& options, const WorkerPlan& plan, unsigned index,
                Clock::time_point epoch, PhaseReport report)
-    : options_(options), guard_(ioc_.get_executor()),
-      context_{ioc_,
-               net::ip::tcp::endpoint(options.target.address, options.target.port),
-               options.target.host_header,
-               options.protocol,
-               stats_,
-               epoch,
-               FastRandom(0x9E3779B97F4A7C15ULL * (index + 1) ^
-                          static_cast<std::uint64_t>(epoch.time_since_epoch().count()))},
+    : options_(options),
+      guard_(ioc_.get_executor()), context_{ioc_,
+                                            endpoints_of(options.targets),
+                                            host_headers_of(options.targets),
+                                            options.protocol,
+                                            stats_,
+                                            epoch,
+                                            FastRandom(0x9E3779B97F4A7C15ULL * (index + 1) ^
+                                                       static_cast<std::uint64_t>(
+                                                           epoch.time_since_epoch().count()))},
       deadline_(ioc_), scenario_(make_scenario(context_, options, plan)),
       report_(std::move(report)) {
   stats_.threads = 1;

@@ -35,8 +35,9 @@ private:
 
 struct WorkerContext {
   boost::asio::io_context& ioc;
-  boost::asio::ip::tcp::endpoint server;
-  std::string host_header;
+  // One per --url, in order (ClientSpec::server picks).
+  std::vector<boost::asio::ip::tcp::endpoint> servers;
+  std::vector<std::string> host_headers;
   Protocol protocol;
   RunStats& stats;
   Clock::time_point epoch; // "ts" fields count nanoseconds from here
