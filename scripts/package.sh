@@ -27,7 +27,8 @@ install -D -m 0644 packaging/switchboard.service "$stage/lib/systemd/system/swit
 mkdir -p "$stage/usr/share/man/man1" "$stage/usr/share/doc/switchboard"
 help2man --no-info --name "WebRTC signaling and chat server" \
   --version-string "$version" "$stage/usr/bin/switchboard" | gzip -9n >"$stage/usr/share/man/man1/switchboard.1.gz"
-cp README.md docs/operations.md docs/deploy.md docs/protocol.md packaging/alerts.yml \
+cp README.md docs/operations.md docs/deploy.md docs/protocol.md docs/cluster.md \
+  packaging/alerts.yml packaging/haproxy.cfg \
   "$stage/usr/share/doc/switchboard/"
 
 # dpkg-shlibdeps reads a source package's control file; a minimal one will do.

@@ -22,12 +22,7 @@ void LocalRouter::join(std::string_view room, protocol::UserName wanted, MemberI
 JoinOutcome LocalRouter::join_locked(std::string_view room_name, protocol::UserName wanted,
                                      MemberInfo member) {
   std::lock_guard lock(mutex_);
-  auto it = rooms_.find(room_name);
-  if (it == rooms_.end()) {
-    it = rooms_.emplace(room_name, std::make_shared<Room>(executor_, std::string(room_name))).first;
-    room_count_.store(rooms_.size(), std::memory_order_relaxed);
-  }
-  const auto& room = it->second;
+  const auto room = room_named(room_name);
   if (room->presence.size() >= max_room_users_) {
     erase_if_idle(room);
     return {protocol::ErrorCode::room_full, {}};
@@ -89,12 +84,7 @@ void LocalRouter::broadcast(std::string_view room_name, const Outbound& message)
 
 void LocalRouter::insert(std::string_view room_name, std::string name, MemberInfo member) {
   std::lock_guard lock(mutex_);
-  auto it = rooms_.find(room_name);
-  if (it == rooms_.end()) {
-    it = rooms_.emplace(room_name, std::make_shared<Room>(executor_, std::string(room_name))).first;
-    room_count_.store(rooms_.size(), std::memory_order_relaxed);
-  }
-  const auto& room = it->second;
+  const auto room = room_named(room_name);
   if (room->presence.contains(name)) return;
   if (!member.remote) users_.fetch_add(1, std::memory_order_relaxed);
   room->presence.add(protocol::UserName{std::move(name), {}}, std::move(member));
@@ -187,6 +177,15 @@ void LocalRouter::flush(const std::shared_ptr<Room>& room) {
     if (update.left) peer->deliver({update.left, MessageKind::presence});
     if (update.joined) peer->deliver({update.joined, MessageKind::presence});
   }
+}
+
+std::shared_ptr<LocalRouter::Room> LocalRouter::room_named(std::string_view room_name) {
+  auto it = rooms_.find(room_name);
+  if (it == rooms_.end()) {
+    it = rooms_.emplace(room_name, std::make_shared<Room>(executor_, std::string(room_name))).first;
+    room_count_.store(rooms_.size(), std::memory_order_relaxed);
+  }
+  return it->second;
 }
 
 void LocalRouter::erase_if_idle(const std::shared_ptr<Room>& room) {

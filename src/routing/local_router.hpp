@@ -61,6 +61,8 @@ private:
   };
 
   JoinOutcome join_locked(std::string_view room, protocol::UserName wanted, MemberInfo member);
+  // With mutex_ held: the room, made if there is none yet.
+  std::shared_ptr<Room> room_named(std::string_view room_name);
   // Called with mutex_ held after a membership change.
   void schedule_flush(const std::shared_ptr<Room>& room);
   void flush(const std::shared_ptr<Room>& room);

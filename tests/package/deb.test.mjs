@@ -52,6 +52,7 @@ test(
       '/etc/switchboard/switchboard.toml',
       '/lib/systemd/system/switchboard.service',
       '/usr/share/doc/switchboard/alerts.yml',
+      '/usr/share/doc/switchboard/haproxy.cfg',
     ])
       assert.ok(fs.existsSync(file), `${file} is not installed`);
     assert.match(

@@ -152,6 +152,21 @@ private:
   std::uint64_t next_ = 0;
 };
 
+// wait_for's predicate: a message of this type has arrived.
+auto has_message(std::string_view type) {
+  return [type](const auto& messages, const auto&, int) {
+    return std::any_of(messages.begin(), messages.end(),
+                       [&](const auto& m) { return m.at("type").as_string() == type; });
+  };
+}
+
+// wait_for's predicate: exactly one refusal so far, with this code.
+auto refused_once(protocol::ErrorCode code) {
+  return [code](const auto&, const auto& refused, int) {
+    return refused.size() == 1 && refused[0].first == code;
+  };
+}
+
 class RedisRouterTest : public ::testing::Test {
 protected:
   RedisRouterTest() { protocol::load_name_rules(); }
@@ -232,9 +247,7 @@ TEST_F(RedisRouterTest, AMessageForSomeoneWhoJustLeftComesBackAsUnknownTarget) {
   b.router().leave("r", "bob", bob.connection);
   a.router().send_to("r", "bob", Outbound(make_shared_text(R"({"type":"x"})")),
                      {*ana.peer, ana.connection});
-  EXPECT_TRUE(ana.peer->wait_for([](const auto&, const auto& refused, int) {
-    return refused.size() == 1 && refused[0].first == protocol::ErrorCode::unknown_target;
-  }));
+  EXPECT_TRUE(ana.peer->wait_for(refused_once(protocol::ErrorCode::unknown_target)));
   EXPECT_TRUE(bob.peer->of_type("x").empty());
 }
 
@@ -262,10 +275,7 @@ TEST_F(RedisRouterTest, BroadcastsReachEveryNodesMembersOnce) {
                      {*bob.peer, bob.connection});
   a.router().send_to("r", "bob", Outbound(make_shared_text(R"({"type":"marker"})")),
                      {*ana.peer, ana.connection});
-  ASSERT_TRUE(bob.peer->wait_for([](const auto& messages, const auto&, int) {
-    return std::any_of(messages.begin(), messages.end(),
-                       [](const auto& m) { return m.at("type") == "marker"; });
-  }));
+  ASSERT_TRUE(bob.peer->wait_for(has_message("marker")));
   EXPECT_EQ(bob.peer->of_type("message").size(), 1u);
   EXPECT_EQ(cy.peer->of_type("message").size(), 1u);
   EXPECT_TRUE(other.peer->of_type("message").empty()) << "another room";
@@ -312,10 +322,7 @@ TEST_F(RedisRouterTest, RedisRestartedEmptyGetsEveryNodesUsersBack) {
   // Cross-node delivery works again.
   a.router().send_to("r", "bob", Outbound(make_shared_text(R"({"type":"after"})")),
                      {*ana.peer, ana.connection});
-  EXPECT_TRUE(bob.peer->wait_for([](const auto& messages, const auto&, int) {
-    return std::any_of(messages.begin(), messages.end(),
-                       [](const auto& m) { return m.at("type") == "after"; });
-  }));
+  EXPECT_TRUE(bob.peer->wait_for(has_message("after")));
 }
 
 TEST_F(RedisRouterTest, WithoutRedisJoinsAndCrossNodeSendsAreRefusedLocalOnesWork) {
@@ -335,15 +342,10 @@ TEST_F(RedisRouterTest, WithoutRedisJoinsAndCrossNodeSendsAreRefusedLocalOnesWor
   EXPECT_EQ(a.join("r", "cy").outcome.error, protocol::ErrorCode::cluster_unavailable);
   a.router().send_to("r", "bob", Outbound(make_shared_text(R"({"type":"x"})")),
                      {*ana.peer, ana.connection});
-  EXPECT_TRUE(ana.peer->wait_for([](const auto&, const auto& refused, int) {
-    return refused.size() == 1 && refused[0].first == protocol::ErrorCode::cluster_unavailable;
-  }));
+  EXPECT_TRUE(ana.peer->wait_for(refused_once(protocol::ErrorCode::cluster_unavailable)));
   a.router().send_to("r", "al", Outbound(make_shared_text(R"({"type":"local"})")),
                      {*ana.peer, ana.connection});
-  EXPECT_TRUE(al.peer->wait_for([](const auto& messages, const auto&, int) {
-    return std::any_of(messages.begin(), messages.end(),
-                       [](const auto& m) { return m.at("type") == "local"; });
-  }));
+  EXPECT_TRUE(al.peer->wait_for(has_message("local")));
 }
 
 } // namespace
