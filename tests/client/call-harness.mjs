@@ -2,6 +2,7 @@
 // `name`, unknown-target errors, JSON on the wire) with fake peer connections and media.
 import { Call } from '../../web/js/call.js';
 import { Negotiator } from '../../web/js/negotiation.js';
+import { describeCall, describeNotice } from '../../web/js/ui-call-text.js';
 import {
   FakeMediaDevices,
   FakePeerConnection,
@@ -14,20 +15,37 @@ export class FakeServer {
   users = new Map();
   /** Every message a client handed to the server: { from, ...message }. */
   log = [];
+  /** The same, as the JSON text that went on the wire: { from, json }. */
+  wire = [];
   up = true;
   timers = new FakeTimers();
 
   add(name, { media = new FakeMediaDevices(), ringTimeoutMs = 30_000 } = {}) {
+    const negotiators = []; // every one the call created, with the options it was given
     const call = new Call({
       sendToServer: (msg) => this.#fromClient(name, msg),
       createPeerConnection: (config) => new FakePeerConnection(config),
-      createNegotiator: (options) => new Negotiator(options),
+      createNegotiator: (options) => {
+        const negotiator = new Negotiator(options);
+        negotiators.push({ negotiator, options });
+        return negotiator;
+      },
       mediaDevices: media,
       timers: this.timers,
       ringTimeoutMs,
     });
     call.setSelf(name);
-    const user = { name, call, media, events: [] };
+    const user = {
+      name,
+      call,
+      media,
+      events: [],
+      negotiators,
+      /** The status line the page shows for this call right now. */
+      status: () => describeCall(call.snapshot()),
+      /** The notice the call view shows right now (null: none). */
+      noticeText: () => describeNotice(call.notice),
+    };
     for (const type of ['state', 'chat', 'notice', 'route', 'busy', 'remote-screen']) {
       call.on(type, (value) => user.events.push([type, value]));
     }
@@ -46,7 +64,9 @@ export class FakeServer {
   }
 
   #fromClient(from, msg) {
-    const wire = JSON.parse(JSON.stringify(msg));
+    const json = JSON.stringify(msg);
+    const wire = JSON.parse(json);
+    this.wire.push({ from, json });
     this.log.push({ from, ...wire });
     if (!this.up) return 'queued';
     if (wire.target === null || wire.target === undefined) {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignalingChannel } from '../../web/js/call-channel.js';
 import { getLocalMedia, listDevices, MediaMode } from '../../web/js/call-media.js';
-import { describeEnd, EndReason } from '../../web/js/call-reasons.js';
+import { MediaCause, Notice } from '../../web/js/call-notices.js';
+import { describeNotice } from '../../web/js/ui-call-text.js';
 import { FakeDataChannel, FakeMediaDevices, FakeTimers } from './fakes.mjs';
 
 test('handover: not ready until the peer answered; hello is answered with an ack', () => {
@@ -49,7 +50,12 @@ test('media: full, then audio only, then receive only; never throws', async () =
   assert.equal(full.notice, null);
   const audio = await getLocalMedia(new FakeMediaDevices({ fail: ['video'] }));
   assert.equal(audio.mode, MediaMode.AUDIO);
-  assert.match(audio.notice, /no device was found/);
+  assert.deepEqual(audio.notice, {
+    code: Notice.AUDIO_ONLY,
+    cause: MediaCause.NOT_FOUND,
+    message: 'no device',
+  });
+  assert.match(describeNotice(audio.notice), /no device was found/);
   assert.deepEqual(
     audio.stream.getTracks().map((t) => t.kind),
     ['audio'],
@@ -59,28 +65,20 @@ test('media: full, then audio only, then receive only; never throws', async () =
   );
   assert.equal(none.mode, MediaMode.NONE);
   assert.equal(none.stream, null);
-  assert.match(none.notice, /permission was denied/);
+  assert.equal(none.notice.code, Notice.RECEIVE_ONLY);
+  assert.equal(none.notice.cause, MediaCause.DENIED);
+  assert.match(describeNotice(none.notice), /permission was denied/);
   const insecure = await getLocalMedia(undefined);
   assert.equal(insecure.mode, MediaMode.NONE);
-  assert.match(insecure.notice, /https or localhost/);
+  assert.deepEqual(insecure.notice, { code: Notice.NO_MEDIA_DEVICES });
+  assert.match(describeNotice(insecure.notice), /https or localhost/);
 });
 
-test('devices: cameras and microphones with fallback labels', async () => {
+test('devices: cameras and microphones with the labels the browser gave (none: empty)', async () => {
   const { cameras, microphones } = await listDevices(new FakeMediaDevices());
   assert.deepEqual(cameras, [
     { id: 'cam-1', label: 'Front' },
-    { id: 'cam-2', label: 'Camera 2' },
+    { id: 'cam-2', label: '' },
   ]);
   assert.deepEqual(microphones, [{ id: 'mic-1', label: 'Mic' }]);
-});
-
-test('end reasons read as people expect', () => {
-  const say = (reason, by, outgoing = true) => describeEnd({ reason, by, peer: 'bob', outgoing });
-  assert.equal(say(EndReason.DECLINED, 'remote'), 'Call declined by bob');
-  assert.equal(say(EndReason.CANCELLED, 'remote', false), 'Call cancelled by bob');
-  assert.equal(say(EndReason.BUSY, 'remote'), 'bob is busy in another call');
-  assert.equal(say(EndReason.HANGUP, 'remote'), 'Call ended by bob');
-  assert.match(say(EndReason.TIMEOUT, 'local'), /No answer from bob/);
-  assert.match(say(EndReason.TIMEOUT, 'remote', false), /Missed call from bob/);
-  assert.match(say('weird', 'remote'), /Call ended by bob \(weird\)/);
 });

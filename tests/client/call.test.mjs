@@ -10,10 +10,10 @@ test('call, ring, accept: offer held until accept, early candidates applied in o
   await ana.call.start('bob');
   await settle();
   assert.equal(ana.call.state, 'calling');
-  assert.equal(ana.call.statusText, 'Calling bob…');
+  assert.equal(ana.status(), 'Calling bob…');
   assert.equal(bob.call.state, 'ringing');
   assert.equal(bob.call.peer, 'ana');
-  assert.equal(bob.call.statusText, 'ana is calling');
+  assert.equal(bob.status(), 'ana is calling');
   assert.equal(bob.call.pc, null, 'no peer connection before Accept');
   assert.equal(server.sentBy('ana', 'video-offer').length, 1);
   assert.equal(server.sentBy('ana', 'video-offer')[0].agent, 'switchboard');
@@ -23,7 +23,7 @@ test('call, ring, accept: offer held until accept, early candidates applied in o
   await settle(40);
   assert.equal(ana.call.state, 'connected');
   assert.equal(bob.call.state, 'connected');
-  assert.equal(ana.call.statusText, 'In call with bob');
+  assert.equal(ana.status(), 'In call with bob');
   assert.equal(ana.call.pc.signalingState, 'stable');
   assert.equal(bob.call.pc.signalingState, 'stable');
   assert.deepEqual(
@@ -48,8 +48,8 @@ test('decline ends both sides with the reason', async () => {
   assert.equal(bob.call.state, 'ended');
   assert.equal(ana.call.state, 'ended');
   assert.equal(ana.call.endReason, 'declined');
-  assert.equal(ana.call.statusText, 'Call declined by bob');
-  assert.equal(bob.call.statusText, 'You declined the call from ana');
+  assert.equal(ana.status(), 'Call declined by bob');
+  assert.equal(bob.status(), 'You declined the call from ana');
   assert.ok(ana.call.pc === null && ana.call.localStream === null);
   assert.deepEqual(
     server.sentBy('bob', 'hang-up').map((m) => [m.target, m.reason]),
@@ -67,7 +67,7 @@ test('caller cancels: the callee stops ringing, local camera is released', async
   ana.call.cancel();
   await settle();
   assert.equal(bob.call.state, 'ended');
-  assert.equal(bob.call.statusText, 'Call cancelled by ana');
+  assert.equal(bob.status(), 'Call cancelled by ana');
   assert.ok(stream.getTracks().every((t) => t.readyState === 'ended'));
 });
 
@@ -83,8 +83,8 @@ test('unanswered calls time out after 30 s on both sides', async () => {
   await settle();
   assert.equal(ana.call.endReason, 'timeout');
   assert.equal(bob.call.endReason, 'timeout');
-  assert.match(ana.call.statusText, /No answer from bob/);
-  assert.match(bob.call.statusText, /Missed call from ana/);
+  assert.match(ana.status(), /No answer from bob/);
+  assert.match(bob.status(), /Missed call from ana/);
 });
 
 test('a third caller gets busy automatically; the call goes on', async () => {
@@ -95,7 +95,7 @@ test('a third caller gets busy automatically; the call goes on', async () => {
   await settle();
   assert.equal(cy.call.state, 'ended');
   assert.equal(cy.call.endReason, 'busy');
-  assert.equal(cy.call.statusText, 'bob is busy in another call');
+  assert.equal(cy.status(), 'bob is busy in another call');
   assert.equal(bob.call.state, 'connected');
   assert.equal(bob.call.peer, 'ana');
   assert.equal(ana.call.state, 'connected');
@@ -114,8 +114,8 @@ test('hang up cleans up both sides, and they can call again', async () => {
   server.timers.advance(1000); // the channel flush before pc.close
   await settle();
   assert.equal(ana.call.state, 'ended');
-  assert.equal(ana.call.statusText, 'Call ended by bob');
-  assert.equal(bob.call.statusText, 'Call with ana ended');
+  assert.equal(ana.status(), 'Call ended by bob');
+  assert.equal(bob.status(), 'Call with ana ended');
   assert.ok(bobStream.getTracks().every((t) => t.readyState === 'ended'));
   server.timers.advance(1000);
   await settle();
@@ -163,7 +163,7 @@ test('server gone mid-call: screen share renegotiates and hang-up arrives over t
   ana.call.hangup();
   await settle();
   assert.equal(bob.call.state, 'ended');
-  assert.equal(bob.call.statusText, 'Call ended by ana');
+  assert.equal(bob.status(), 'Call ended by ana');
   assert.equal(server.log.length, logged, 'the server saw nothing');
 });
 
@@ -221,7 +221,7 @@ test('an MDN-style offer (no data channel, no agent): no channel, screen share r
   server.inject('mdn', { type: 'hang-up', target: null });
   await settle();
   assert.equal(bob.call.state, 'ended');
-  assert.equal(bob.call.statusText, 'Call ended by mdn');
+  assert.equal(bob.status(), 'Call ended by mdn');
 });
 
 test('no camera: audio only with a notice; nothing at all: receive only', async () => {
@@ -233,12 +233,12 @@ test('no camera: audio only with a notice; nothing at all: receive only', async 
   await ana.call.start('bob');
   await settle();
   assert.equal(ana.call.mediaMode, 'audio-only');
-  assert.match(ana.call.notice, /permission was denied.*audio only/);
+  assert.match(ana.noticeText(), /permission was denied.*audio only/);
   assert.deepEqual(ana.call.pc.transceivers, [{ kind: 'video', direction: 'recvonly' }]);
   await bob.call.accept();
   await settle(40);
   assert.equal(bob.call.mediaMode, 'receive-only');
-  assert.match(bob.call.notice, /see and hear the other side only/);
+  assert.match(bob.noticeText(), /see and hear the other side only/);
   assert.equal(bob.call.state, 'connected');
   assert.equal(ana.call.state, 'connected');
 });
@@ -251,7 +251,7 @@ test('the peer leaves the user list while ringing: ended as gone', async () => {
   await settle();
   bob.call.setUsers(['bob', 'cy']);
   assert.equal(bob.call.endReason, 'gone');
-  assert.equal(bob.call.statusText, 'Call ended: ana went offline');
+  assert.equal(bob.status(), 'Call ended: ana went offline');
   // Unknown presence (server unreachable) never ends a call.
   ana.call.setUsers(null);
   assert.equal(ana.call.state, 'calling');
@@ -281,6 +281,8 @@ test('ICE failure: one restart, then the call ends with a message', async () => 
   ana.call.pc.setConnectionState('failed');
   assert.equal(ana.call.pc.restarts, 1);
   assert.equal(ana.call.iceRestarts, 1);
+  assert.deepEqual(ana.events.filter(([t]) => t === 'notice').at(-1), ['notice', ana.call.notice]);
+  assert.equal(ana.noticeText(), 'Connection trouble: reconnecting…');
   await settle(40);
   assert.equal(ana.call.negotiation.offersSent, offers + 1, 'the restart offer went out');
   ana.call.pc.setConnectionState('connected'); // recovered
@@ -290,7 +292,7 @@ test('ICE failure: one restart, then the call ends with a message', async () => 
   ana.call.pc.setConnectionState('failed');
   await settle();
   assert.equal(ana.call.endReason, 'failed');
-  assert.match(ana.call.statusText, /connection to bob was lost/);
+  assert.match(ana.status(), /connection to bob was lost/);
   assert.equal(bob.call.endReason, 'failed');
 });
 
@@ -325,7 +327,8 @@ test('mute, camera off and device switch act on the local tracks', async () => {
   const devices = await ana.call.devices();
   assert.deepEqual(
     devices.cameras.map((c) => c.label),
-    ['Front', 'Camera 2'],
+    ['Front', ''],
+    'labels as the browser gave them (the picker names an empty one)',
   );
   assert.equal(devices.cameraId, 'video-default');
   assert.equal(await ana.call.useDevice('video', 'cam-2'), true);
@@ -342,6 +345,32 @@ test('refused screen capture leaves a notice and the call as it was', async () =
   server.add('ana', { media: new FakeMediaDevices({ screen: false }) });
   const { ana } = await connectedPair(server);
   assert.equal(await ana.call.setScreenShare(true), false);
-  assert.match(ana.call.notice, /Screen sharing did not start/);
+  assert.match(ana.noticeText(), /Screen sharing did not start/);
   assert.equal(ana.call.sharing, false);
+});
+
+test('no screen capture in this browser: a notice, the call as it was', async () => {
+  const server = new FakeServer();
+  const media = new FakeMediaDevices();
+  media.getDisplayMedia = undefined;
+  server.add('ana', { media });
+  const { ana } = await connectedPair(server);
+  const senders = ana.call.pc.senders.length;
+  assert.equal(await ana.call.setScreenShare(true), false);
+  assert.equal(
+    ana.noticeText(),
+    'Screen sharing did not start: screen sharing is not supported here',
+  );
+  assert.equal(ana.call.sharing, false);
+  assert.equal(ana.call.pc.senders.length, senders);
+});
+
+test('a camera that will not open on a switch leaves a notice and the old camera', async () => {
+  const server = new FakeServer();
+  const { ana } = await connectedPair(server);
+  const camera = ana.call.localStream.getVideoTracks()[0];
+  ana.media.fail.add('video');
+  assert.equal(await ana.call.useDevice('video', 'cam-2'), false);
+  assert.equal(ana.noticeText(), 'Could not switch camera: no device');
+  assert.equal(ana.call.localStream.getVideoTracks()[0], camera);
 });

@@ -148,3 +148,19 @@ test('close() detaches: no more offers or candidates are sent', async () => {
   assert.deepEqual(sent, []);
   assert.equal(pc.listenerCount('negotiationneeded'), 0);
 });
+
+test('a polite function is asked on each collision: the answer may change between them', async () => {
+  const pc = new FakePeerConnection({});
+  let polite = false;
+  const neg = new Negotiator({ pc, polite: () => polite, send: () => {} });
+  pc.addTrack(...media()); // our own offer goes out and stays unanswered
+  await settle();
+  assert.equal(pc.signalingState, 'have-local-offer');
+  assert.equal(neg.polite, false);
+  assert.equal(await neg.receive({ description: { type: 'offer', sdp: 'r1' } }), 'ignored');
+  polite = true; // decided elsewhere (call.js: the calls crossed and we yield)
+  assert.equal(neg.polite, true);
+  assert.equal(await neg.receive({ description: { type: 'offer', sdp: 'r2' } }), 'offer');
+  assert.equal(pc.rollbacks, 1, 'our offer rolled back for theirs');
+  assert.equal(neg.stats.offersIgnored, 1);
+});

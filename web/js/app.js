@@ -11,6 +11,7 @@ import {
 } from './signaling.js';
 import { Negotiator } from './negotiation.js';
 import { Call } from './call.js';
+import { isCallMessage, isUnknownTarget } from './call-messages.js';
 import { createUi } from './ui.js';
 
 const params = new URLSearchParams(location.search);
@@ -86,6 +87,7 @@ function showConnection() {
     everRegistered: signaling.everRegistered,
     callRoute: call.route,
     inCall: call.active,
+    resuming: signaling.resuming,
   });
 }
 
@@ -103,6 +105,18 @@ signaling.on('registered', ({ name, requested }) => {
   const taken = requested && requested.normalize('NFC') !== name;
   if (taken) system(`The name “${requested}” is taken: you joined as “${name}”.`);
   else if (reconnect) system('Reconnected to the server.');
+});
+
+// The same session after a drop: same name, nothing missed, nobody saw us leave. Only the
+// call's view of who is online, unknown while we were away, comes back (what was missed of it
+// follows in order).
+signaling.on('resumed', () => call.setUsers(signaling.users));
+
+// The drop outlasted the server's grace (or the server restarted): the room saw us leave and
+// what we had sent may be lost, so a call that was still being set up cannot go on. Its
+// hang-up waits for the registration that follows.
+signaling.on('session-lost', () => {
+  if (call.state === 'calling' || call.state === 'ringing') call.hangup();
 });
 
 signaling.on('register-failed', (error) => {
@@ -128,18 +142,16 @@ signaling.on('token-expiring', async ({ expiresIn }) => {
 });
 signaling.on('dropped', () => system('A message could not be sent: the connection is closed.'));
 
-const CALL_TYPES = new Set(['video-offer', 'video-answer', 'new-ice-candidate', 'hang-up', 'chat']);
-
 signaling.on('message', (msg) => {
   if (msg.type === 'userlist') {
     ui.lobby.setUsers(msg.users, signaling.name);
     if (signaling.state === SignalingState.REGISTERED) call.setUsers(msg.users);
   } else if (msg.type === 'message') {
     ui.lobby.addChat({ from: msg.name, text: msg.text, self: msg.name === signaling.name });
-  } else if (CALL_TYPES.has(msg.type)) {
+  } else if (isCallMessage(msg)) {
     call.handleServerMessage(msg);
   } else if (msg.type === 'error') {
-    if (msg.code === 'unknown-target') call.handleServerMessage(msg);
+    if (isUnknownTarget(msg)) call.handleServerMessage(msg);
     else if (msg.request !== 'username') system(`Server: ${msg.message || msg.code}`);
   }
 });
@@ -155,7 +167,7 @@ call.on('local-stream', (stream) => ui.callView.setLocalStream(stream));
 call.on('remote-stream', (stream) => ui.callView.setRemoteStream(stream));
 call.on('remote-screen', (stream) => ui.callView.setRemoteScreen(stream));
 call.on('connection', (state) => ui.callView.setPeerConnection(state));
-call.on('notice', (text) => ui.callView.setNotice(text));
+call.on('notice', (notice) => ui.callView.setNotice(notice));
 call.on('chat', (entry) => ui.callView.addChat(entry));
 call.on('busy', (name) => system(`${name} tried to call you while you were busy.`));
 call.on('route', (route) => {

@@ -8,6 +8,12 @@
 // provably reads this channel, and `ready` turns true. Until then, and whenever the channel is
 // not open, the caller must fall back to the server.
 import { Emitter } from './emitter.js';
+import {
+  ChannelMessage,
+  helloMessage,
+  helloAckMessage,
+  parseChannelData,
+} from './call-messages.js';
 
 export const CHANNEL_OPTIONS = Object.freeze({ negotiated: true, id: 0 });
 export const CHANNEL_LABEL = 'signaling';
@@ -66,24 +72,19 @@ export class SignalingChannel extends Emitter {
 
   #onOpen() {
     if (this.sentHello) return;
-    this.#rawSend({ type: 'dc-hello' });
+    this.#rawSend(helloMessage());
     this.sentHello = true;
     this.#update();
   }
 
   #onMessage(data) {
-    let msg;
-    try {
-      msg = JSON.parse(data);
-    } catch {
-      return; // not ours: ignore rather than break the call
-    }
-    if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') return;
-    if (msg.type === 'dc-hello') {
-      this.#rawSend({ type: 'dc-hello-ack' });
+    const msg = parseChannelData(data);
+    if (msg === null) return; // not ours: ignore rather than break the call
+    if (msg.type === ChannelMessage.HELLO) {
+      this.#rawSend(helloAckMessage());
       this.heardPeer = true;
       this.#update();
-    } else if (msg.type === 'dc-hello-ack') {
+    } else if (msg.type === ChannelMessage.HELLO_ACK) {
       this.heardPeer = true;
       this.#update();
     } else {

@@ -1,7 +1,14 @@
 // Our side's media during one call: the camera/microphone stream, mute, camera off, screen
 // share and device switching. The peer connection is reached only through the CallSession
 // passed in. release() ends everything and makes any step still awaiting a device back out.
+// What went wrong is reported as a notice code (call-notices.js); the UI words it.
 import { getLocalMedia, listDevices, openDevice, captureScreen, stopStream } from './call-media.js';
+import { Notice } from './call-notices.js';
+
+/** What the browser said went wrong (an error without a message reads as itself). */
+function messageOf(err) {
+  return err?.message || String(err);
+}
 
 export class LocalMedia {
   stream = null;
@@ -17,7 +24,7 @@ export class LocalMedia {
 
   /**
    * @param mediaDevices navigator.mediaDevices or a fake
-   * @param onChange function(what) with what = 'stream' | 'state' | {notice}
+   * @param onChange function(what) with what = 'stream' | 'state' | {notice} (call-notices.js)
    */
   constructor(mediaDevices, onChange) {
     this.#mediaDevices = mediaDevices;
@@ -73,7 +80,11 @@ export class LocalMedia {
     try {
       screen = await captureScreen(this.#mediaDevices);
     } catch (err) {
-      this.#onChange({ notice: `Screen sharing did not start: ${err?.message || err}` });
+      this.#onChange({ notice: { code: Notice.SCREEN_FAILED, message: messageOf(err) } });
+      return false;
+    }
+    if (!screen) {
+      this.#onChange({ notice: { code: Notice.SCREEN_UNSUPPORTED } });
       return false;
     }
     if (generation !== this.#generation || this.sharing) {
@@ -111,8 +122,7 @@ export class LocalMedia {
     try {
       track = await openDevice(this.#mediaDevices, kind, deviceId);
     } catch (err) {
-      const what = kind === 'video' ? 'camera' : 'microphone';
-      this.#onChange({ notice: `Could not switch ${what}: ${err?.message || err}` });
+      this.#onChange({ notice: { code: Notice.SWITCH_FAILED, kind, message: messageOf(err) } });
       return false;
     }
     if (generation !== this.#generation) {

@@ -1,5 +1,7 @@
 // Local media for a call: camera + microphone with graceful fallback, device choice, screen
 // capture. Takes a MediaDevices-like object so tests can pass a fake; no DOM, no peer connection.
+// Shortfalls come back as notices (call-notices.js), never as text.
+import { Notice, MediaCause } from './call-notices.js';
 
 export const MediaMode = Object.freeze({
   FULL: 'audio-video',
@@ -7,34 +9,34 @@ export const MediaMode = Object.freeze({
   NONE: 'receive-only',
 });
 
-function describe(err) {
+/** A notice for a getUserMedia failure: its cause, and the browser's message (if any). */
+function failure(code, err) {
+  return { code, cause: causeOf(err), message: err?.message || null };
+}
+
+function causeOf(err) {
   switch (err?.name) {
     case 'NotAllowedError':
     case 'SecurityError':
-      return 'permission was denied';
+      return MediaCause.DENIED;
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return 'no device was found';
+      return MediaCause.NOT_FOUND;
     case 'NotReadableError':
-      return 'the device is in use by another program';
+      return MediaCause.IN_USE;
     default:
-      return err?.message || 'it is unavailable';
+      return MediaCause.OTHER;
   }
 }
 
 /**
  * Gets camera and microphone; without a camera (or permission for it), the microphone only;
  * without that either, nothing: the call still receives the other side. Never throws.
- * @returns {{ stream: MediaStream|null, mode: string, notice: string|null }}
+ * @returns {{ stream: MediaStream|null, mode: string, notice: object|null }} (call-notices.js)
  */
 export async function getLocalMedia(mediaDevices, { audioId = null, videoId = null } = {}) {
   if (!mediaDevices?.getUserMedia) {
-    return {
-      stream: null,
-      mode: MediaMode.NONE,
-      notice:
-        'This page cannot use a camera or microphone (it needs https or localhost): you can see and hear the other side only.',
-    };
+    return { stream: null, mode: MediaMode.NONE, notice: { code: Notice.NO_MEDIA_DEVICES } };
   }
   const audio = audioId ? { deviceId: { exact: audioId } } : true;
   const video = videoId ? { deviceId: { exact: videoId } } : true;
@@ -47,30 +49,23 @@ export async function getLocalMedia(mediaDevices, { audioId = null, videoId = nu
   } catch (videoErr) {
     try {
       const stream = await mediaDevices.getUserMedia({ audio });
-      return {
-        stream,
-        mode: MediaMode.AUDIO,
-        notice: `Camera not used (${describe(videoErr)}): audio only.`,
-      };
+      return { stream, mode: MediaMode.AUDIO, notice: failure(Notice.AUDIO_ONLY, videoErr) };
     } catch (audioErr) {
-      return {
-        stream: null,
-        mode: MediaMode.NONE,
-        notice: `No camera or microphone (${describe(audioErr)}): you can see and hear the other side only.`,
-      };
+      return { stream: null, mode: MediaMode.NONE, notice: failure(Notice.RECEIVE_ONLY, audioErr) };
     }
   }
 }
 
-/** Cameras and microphones, for the pickers. Labels are empty until permission is granted. */
+/** Cameras and microphones, for the pickers. Labels are empty until permission is granted
+ *  (the picker then names them by position). */
 export async function listDevices(mediaDevices) {
   if (!mediaDevices?.enumerateDevices) return { cameras: [], microphones: [] };
   const devices = await mediaDevices.enumerateDevices();
-  const pick = (kind, fallback) =>
+  const pick = (kind) =>
     devices
       .filter((d) => d.kind === kind && d.deviceId)
-      .map((d, i) => ({ id: d.deviceId, label: d.label || `${fallback} ${i + 1}` }));
-  return { cameras: pick('videoinput', 'Camera'), microphones: pick('audioinput', 'Microphone') };
+      .map((d) => ({ id: d.deviceId, label: d.label }));
+  return { cameras: pick('videoinput'), microphones: pick('audioinput') };
 }
 
 /** Opens one device of `kind` ('audio' | 'video') and returns its track. */
@@ -79,9 +74,10 @@ export async function openDevice(mediaDevices, kind, deviceId) {
   return stream.getTracks().find((t) => t.kind === kind);
 }
 
-/** Asks the user for a screen or window; returns { stream, track }. Throws if refused. */
+/** Asks the user for a screen or window; returns { stream, track }, or null if the browser
+ *  cannot capture one. Throws if refused. */
 export async function captureScreen(mediaDevices) {
-  if (!mediaDevices?.getDisplayMedia) throw new Error('screen sharing is not supported here');
+  if (!mediaDevices?.getDisplayMedia) return null;
   const stream = await mediaDevices.getDisplayMedia({ video: true, audio: false });
   return { stream, track: stream.getVideoTracks()[0] };
 }

@@ -1,13 +1,11 @@
 // One peer connection and what hangs off it for the length of one call: the negotiator, the
-// signaling data channel, the senders, the remote streams and the ICE-restart policy. Speaks the
-// MDN sample's message names; which route a message takes (channel or server) is decided here.
-// No DOM and no call states: call.js owns those.
+// signaling data channel, the senders, the remote streams and the ICE-restart policy. Turns the
+// negotiator's descriptions and candidates into wire messages and back (call-messages.js); which
+// route a message takes (channel or server) is decided here. No DOM and no call states, and no
+// say in politeness: call.js owns those.
 import { Emitter } from './emitter.js';
 import { SignalingChannel, CHANNEL_LABEL, CHANNEL_OPTIONS } from './call-channel.js';
-
-/** Sent on our offers and answers: tells the peer we take renegotiation offers (the MDN sample
- *  client builds a new peer connection for every offer, so with it we never renegotiate). */
-export const AGENT = 'switchboard';
+import { candidateMessage, descriptionMessage, negotiationOf } from './call-messages.js';
 
 export class CallSession extends Emitter {
   pc;
@@ -34,6 +32,8 @@ export class CallSession extends Emitter {
   /**
    * @param createPeerConnection function(config) → RTCPeerConnection
    * @param createNegotiator function({pc, send, polite, beforeAnswer, onError}) → Negotiator
+   * @param polite function() → boolean, handed to the negotiator, which asks it on each offer
+   *        collision: the call decides (call.js), and a caller may turn polite mid-call
    * @param sendViaServer function(message) sending to the peer through the signaling server
    * @param restartTimeoutMs how long an ICE restart may take before the call is declared failed
    */
@@ -102,15 +102,11 @@ export class CallSession extends Emitter {
     return this.#sendViaServer(msg);
   }
 
-  /** A call message from the peer (either route), in the MDN sample's names. */
+  /** An offer, answer or candidate from the peer (either route). */
   receive(msg) {
-    if (msg.type === 'video-offer' || msg.type === 'video-answer') {
-      if (msg.sdp && typeof msg.sdp === 'object')
-        return this.negotiator.receive({ description: msg.sdp });
-    } else if (msg.type === 'new-ice-candidate') {
-      return this.negotiator.receive({ candidate: msg.candidate ?? null });
-    }
-    return Promise.resolve('unknown');
+    const negotiation = negotiationOf(msg);
+    if (negotiation === null) return Promise.resolve('unknown');
+    return this.negotiator.receive(negotiation);
   }
 
   /** Screen share: its own track (and a renegotiation) when the peer can renegotiate, else in
@@ -161,13 +157,9 @@ export class CallSession extends Emitter {
 
   #onNegotiation({ description, candidate }) {
     if (this.#closed) return;
-    if (description) {
-      const type = description.type === 'offer' ? 'video-offer' : 'video-answer';
-      this.sendToPeer({ type, sdp: description, agent: AGENT });
-    } else if (candidate) {
-      // The end-of-candidates null is not sent: the MDN client would choke on it.
-      this.sendToPeer({ type: 'new-ice-candidate', candidate });
-    }
+    if (description) this.sendToPeer(descriptionMessage(description));
+    // The end-of-candidates null is not sent: the MDN client would choke on it.
+    else if (candidate) this.sendToPeer(candidateMessage(candidate));
   }
 
   // The first stream seen is the peer's camera and microphone; any other stream is a screen.

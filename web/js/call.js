@@ -2,16 +2,29 @@
 // state like idle: a new call may start). One call at a time; an offer from anyone else while
 // busy is refused with hang-up reason "busy". No DOM and no WebSocket: messages to the server
 // go through the injected sendToServer, peer connections and negotiators come from injected
-// factories, and the UI listens to the events below.
+// factories, and the UI listens to the events below. Messages are built and read with
+// call-messages.js; what the user is told leaves as codes (states, end reasons, notices) and
+// the UI words them (ui-call-text.js). Which side is polite is decided here only (`polite`).
 //
 // Events: 'state' (snapshot), 'local-stream', 'remote-stream', 'remote-screen' (stream|null),
 // 'media' (snapshot: muted/cameraOff/sharing changed), 'route' ('channel'|'server'),
-// 'connection' (pc.connectionState), 'chat' ({from, text, self, via}), 'notice' (text),
-// 'busy' (name of a caller we refused).
+// 'connection' (pc.connectionState), 'chat' ({from, text, self, via}), 'notice' ({code, …}:
+// call-notices.js), 'busy' (name of a caller we refused).
 import { Emitter } from './emitter.js';
-import { CallSession, AGENT } from './call-session.js';
-import { EndReason, describeEnd, describeState } from './call-reasons.js';
+import { CallSession } from './call-session.js';
 import { LocalMedia } from './call-local-media.js';
+import { Notice } from './call-notices.js';
+import {
+  CallMessage,
+  EndReason,
+  busyMessage,
+  chatMessage,
+  chatTextOf,
+  fromSwitchboard,
+  hangUpMessage,
+  hangUpReasonOf,
+  isUnknownTarget,
+} from './call-messages.js';
 
 export const CallState = Object.freeze({
   IDLE: 'idle',
@@ -22,11 +35,9 @@ export const CallState = Object.freeze({
 });
 
 const LIVE = new Set([CallState.CALLING, CallState.RINGING, CallState.CONNECTED]);
-// The fields a snapshot carries (what the UI needs to draw a call).
+// The fields a snapshot carries (what the UI needs to draw a call and put it into words).
 const SNAPSHOT_KEYS =
-  'state peer outgoing endReason endedBy statusText mediaMode notice muted cameraOff sharing route'.split(
-    ' ',
-  );
+  'state peer outgoing endReason endedBy mediaMode notice muted cameraOff sharing route'.split(' ');
 
 export class Call extends Emitter {
   state = CallState.IDLE;
@@ -34,9 +45,9 @@ export class Call extends Emitter {
   outgoing = false;
   endReason = null;
   endedBy = null;
-  statusText = describeState({ state: CallState.IDLE });
   self = null;
   iceServers = [];
+  /** The latest notice ({code, …}: call-notices.js), or null. */
   notice = null;
   /** The peer marked its offer/answer as ours: it can take renegotiation offers. */
   peerIsSwitchboard = false;
@@ -45,6 +56,7 @@ export class Call extends Emitter {
   #session = null;
   #held = []; // peer messages waiting for the session (the offer while ringing, early candidates)
   #ringTimer = null;
+  #polite = true; // decided by #decidePoliteness only
   #attempt = 0; // bumped on every start/end so stale async steps notice and back out
   #media;
   #users = null; // the room's users; null while the server is unreachable (unknown)
@@ -110,6 +122,12 @@ export class Call extends Emitter {
     return this.#session?.iceRestarts ?? 0;
   }
 
+  /** Our perfect-negotiation role in this call (negotiation.js): the session's negotiator asks
+   *  it on every remote description, so the role is never copied anywhere. */
+  get polite() {
+    return this.#polite;
+  }
+
   /** What the UI shows, as plain data. */
   snapshot() {
     return Object.fromEntries(SNAPSHOT_KEYS.map((key) => [key, this[key]]));
@@ -140,8 +158,8 @@ export class Call extends Emitter {
     this.#startRingTimer();
     // Cancelled while the camera was opening: acquire() gives null (or the attempt moved on).
     if (!(await this.#media.acquire()) || attempt !== this.#attempt) return false;
-    // Connected already means the peer called us at the same moment and we yield (below).
-    const session = this.#createSession({ polite: this.state === CallState.CONNECTED });
+    // The peer may have called us meanwhile (#onOffer): its offer is held, answered if we yield.
+    const session = this.#createSession();
     session.openChannel();
     session.attachLocal({ receiveMissing: true }); // → negotiationneeded → our video-offer
     this.#drainHeld();
@@ -155,21 +173,20 @@ export class Call extends Emitter {
     this.#setState(CallState.CONNECTED);
     // The caller gave up while our camera was opening: acquire() gives null.
     if (!(await this.#media.acquire()) || attempt !== this.#attempt) return false;
-    // The callee is the polite peer: on an offer collision its own offer yields.
-    this.#createSession({ polite: true });
+    this.#createSession(); // polite: on an offer collision, the callee's own offer yields
     this.#drainHeld(); // the held offer is answered; early candidates follow in order
     return true;
   }
 
   decline() {
     if (this.state !== CallState.RINGING) return;
-    this.#sendToPeer({ type: 'hang-up', reason: EndReason.DECLINED });
+    this.#sendToPeer(hangUpMessage(EndReason.DECLINED));
     this.#end(EndReason.DECLINED, 'local');
   }
 
   cancel() {
     if (this.state !== CallState.CALLING) return;
-    this.#sendToPeer({ type: 'hang-up', reason: EndReason.CANCELLED });
+    this.#sendToPeer(hangUpMessage(EndReason.CANCELLED));
     this.#end(EndReason.CANCELLED, 'local');
   }
 
@@ -178,14 +195,14 @@ export class Call extends Emitter {
     if (this.state === CallState.RINGING) return this.decline();
     if (this.state === CallState.CALLING) return this.cancel();
     if (this.state !== CallState.CONNECTED) return;
-    this.#sendToPeer({ type: 'hang-up', reason: EndReason.HANGUP });
+    this.#sendToPeer(hangUpMessage(EndReason.HANGUP));
     this.#end(EndReason.HANGUP, 'local');
   }
 
   /** In-call chat, peer to peer. Returns the route taken (or 'dropped'), null if no call. */
   sendChat(text) {
     if (this.state !== CallState.CONNECTED || typeof text !== 'string' || text === '') return null;
-    const via = this.#sendToPeer({ type: 'chat', text });
+    const via = this.#sendToPeer(chatMessage(text));
     this.emit('chat', { from: this.self, text, self: true, via });
     return via;
   }
@@ -221,71 +238,64 @@ export class Call extends Emitter {
 
   /** A message from the signaling server: the server stamped `name`, the sender. */
   handleServerMessage(msg) {
-    if (msg.type === 'error') return this.#onServerError(msg);
-    this.#handle(msg, msg.name, 'server');
+    if (isUnknownTarget(msg)) return this.#onUnknownTarget(msg.target);
+    this.#handle(msg, msg.name, 'server'); // other server errors match nothing there
   }
 
   #handle(msg, from, via) {
     switch (msg.type) {
-      case 'video-offer':
+      case CallMessage.OFFER:
         return this.#onOffer(msg, from);
-      case 'video-answer':
-      case 'new-ice-candidate':
+      case CallMessage.ANSWER:
+      case CallMessage.CANDIDATE:
         if (!this.active || from !== this.peer) return; // stale: from an earlier call
-        if (msg.type === 'video-answer') {
-          if (msg.agent === AGENT) this.peerIsSwitchboard = true;
+        if (msg.type === CallMessage.ANSWER) {
+          if (fromSwitchboard(msg)) this.peerIsSwitchboard = true;
           if (this.state === CallState.CALLING) this.#connected();
         }
         return this.#toSession(msg);
-      case 'hang-up':
+      case CallMessage.HANG_UP:
         // The MDN client broadcasts its hang-up (target null): only our peer's ends our call.
-        if (this.active && from === this.peer) {
-          this.#end(
-            typeof msg.reason === 'string' && msg.reason ? msg.reason : EndReason.HANGUP,
-            'remote',
-          );
+        if (this.active && from === this.peer) this.#end(hangUpReasonOf(msg), 'remote');
+        return;
+      case CallMessage.CHAT: {
+        const text = chatTextOf(msg);
+        if (this.state === CallState.CONNECTED && from === this.peer && text !== null) {
+          this.emit('chat', { from, text, self: false, via });
         }
         return;
-      case 'chat':
-        if (
-          this.state === CallState.CONNECTED &&
-          from === this.peer &&
-          typeof msg.text === 'string'
-        ) {
-          this.emit('chat', { from, text: msg.text, self: false, via });
-        }
-        return;
+      }
     }
   }
 
   #onOffer(msg, from) {
     if (!this.active) {
       this.#begin(from, false, CallState.RINGING);
-      this.peerIsSwitchboard = msg.agent === AGENT;
+      this.peerIsSwitchboard = fromSwitchboard(msg);
       this.#held = [msg];
       this.#startRingTimer();
       return;
     }
     if (from !== this.peer) {
       // Already in a call (or ringing): refuse, without disturbing the user.
-      this.#deps.sendToServer({ type: 'hang-up', target: from, reason: EndReason.BUSY });
+      this.#deps.sendToServer(busyMessage(from));
       this.emit('busy', from);
       return;
     }
-    if (msg.agent === AGENT) this.peerIsSwitchboard = true;
-    if (this.state === CallState.CALLING && this.self !== null && this.self < from) {
-      // We both called each other: the name that sorts first yields and answers, the other
-      // ignores that offer (perfect negotiation), so exactly one of the two offers wins.
-      if (this.#session) this.#session.negotiator.polite = true;
-      this.#connected();
+    if (fromSwitchboard(msg)) this.peerIsSwitchboard = true;
+    if (this.state === CallState.CALLING) {
+      // We both called each other. If that makes us the polite side, we answer this offer (the
+      // session's negotiator yields) and are connected; if not, the negotiator ignores it.
+      this.#decidePoliteness({ crossed: true });
+      if (this.polite) this.#connected();
     }
     this.#toSession(msg);
   }
 
-  #onServerError(msg) {
+  #onUnknownTarget(target) {
     // The peer left the server before the call was set up.
-    if (msg.code === 'unknown-target' && msg.target === this.peer && this.active) {
-      if (this.state !== CallState.CONNECTED) this.#end(EndReason.GONE, 'remote');
+    if (target === this.peer && this.active && this.state !== CallState.CONNECTED) {
+      this.#end(EndReason.GONE, 'remote');
     }
   }
 
@@ -301,9 +311,18 @@ export class Call extends Emitter {
       notice: null,
       peerIsSwitchboard: false,
     });
+    this.#decidePoliteness({ crossed: false });
     this.#held = [];
     this.#setState(state);
     return this.#attempt;
+  }
+
+  // Politeness is decided here and nowhere else, when its facts arrive: as a call begins (the
+  // callee is polite, the caller not) and when two calls cross (the name that sorts first yields
+  // and answers, the other ignores that offer, so exactly one of the two offers wins). Decided,
+  // not recomputed on every question: our name may change on a reconnect, the role must not.
+  #decidePoliteness({ crossed }) {
+    this.#polite = !this.outgoing || (crossed && this.self !== null && this.self < this.peer);
   }
 
   #connected() {
@@ -316,7 +335,7 @@ export class Call extends Emitter {
     this.#ringTimer = this.#deps.timers.setTimeout(() => {
       this.#ringTimer = null;
       if (this.state !== CallState.CALLING && this.state !== CallState.RINGING) return;
-      this.#sendToPeer({ type: 'hang-up', reason: EndReason.TIMEOUT });
+      this.#sendToPeer(hangUpMessage(EndReason.TIMEOUT));
       this.#end(EndReason.TIMEOUT, 'local');
     }, this.#deps.ringTimeoutMs);
   }
@@ -326,13 +345,13 @@ export class Call extends Emitter {
     this.#ringTimer = null;
   }
 
-  #createSession({ polite }) {
+  #createSession() {
     const peer = this.peer;
     const session = new CallSession({
       createPeerConnection: this.#deps.createPeerConnection,
       createNegotiator: this.#deps.createNegotiator,
       iceServers: this.iceServers,
-      polite,
+      polite: () => this.polite,
       sendViaServer: (msg) => this.#deps.sendToServer({ ...msg, target: peer }),
       timers: this.#deps.timers,
       restartTimeoutMs: this.#deps.restartTimeoutMs,
@@ -352,13 +371,10 @@ export class Call extends Emitter {
       this.emit('connection', state);
       this.#checkPeerPresent();
     });
-    session.on(
-      'ice-restart',
-      () => current() && this.#setNotice('Connection trouble: reconnecting…'),
-    );
+    session.on('ice-restart', () => current() && this.#setNotice({ code: Notice.RECONNECTING }));
     session.on('failed', () => {
       if (!current()) return;
-      this.#sendToPeer({ type: 'hang-up', reason: EndReason.FAILED });
+      this.#sendToPeer(hangUpMessage(EndReason.FAILED));
       this.#end(EndReason.FAILED, 'local');
     });
     session.on('error', (err) => this.#deps.log('negotiation error', err));
@@ -404,22 +420,13 @@ export class Call extends Emitter {
     this.#setState(CallState.ENDED);
   }
 
-  #setNotice(text) {
-    this.notice = text;
-    this.emit('notice', text);
+  #setNotice(notice) {
+    this.notice = notice;
+    this.emit('notice', notice);
   }
 
   #setState(state) {
     this.state = state;
-    this.statusText =
-      state === CallState.ENDED
-        ? describeEnd({
-            reason: this.endReason,
-            by: this.endedBy,
-            peer: this.peer,
-            outgoing: this.outgoing,
-          })
-        : describeState({ state, peer: this.peer });
     this.emit('state', this.snapshot());
   }
 }

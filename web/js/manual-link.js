@@ -38,7 +38,8 @@ export class ManualLink extends Emitter {
   /**
    * @param createPeerConnection function(config) → RTCPeerConnection
    * @param createNegotiator function(options) → Negotiator
-   * @param getMedia async function() → { stream, notice } (camera with fallbacks)
+   * @param getMedia async function() → { stream, notice } (camera with fallbacks; the notice
+   *        as call-notices.js has it)
    * @param gatherTimeoutMs give up waiting for ICE gathering after this (use what we have)
    */
   constructor({

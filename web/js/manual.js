@@ -3,6 +3,7 @@ import { Negotiator } from './negotiation.js';
 import { ManualLink } from './manual-link.js';
 import { getLocalMedia } from './call-media.js';
 import { appendChat, bindComposer } from './ui-chat.js';
+import { describeNotice } from './ui-call-text.js';
 
 const $ = (id) => document.getElementById(id);
 const status = $('manual-status');
@@ -104,7 +105,7 @@ link.on('remote-stream', (stream) => {
   if (video.srcObject !== stream) video.srcObject = stream;
   video.play?.().catch(() => {});
 });
-link.on('notice', (text) => ($('manual-notice').textContent = text));
+link.on('notice', (notice) => ($('manual-notice').textContent = describeNotice(notice)));
 link.on('error', (err) => console.warn('[manual]', err));
 
 window.addEventListener('pagehide', () => link.close());

@@ -20,6 +20,7 @@ export class Negotiator {
   };
 
   #pc;
+  #polite;
   #send;
   #onError;
   #beforeAnswer;
@@ -32,7 +33,8 @@ export class Negotiator {
   /**
    * @param pc RTCPeerConnection (or anything with its negotiation API)
    * @param send function(message) delivering { description } / { candidate } to the peer
-   * @param polite true: on collision, yield to the remote offer
+   * @param polite true: on collision, yield to the remote offer; or a function asked whenever a
+   *        remote description arrives, for a side whose role is decided elsewhere (call.js)
    * @param beforeAnswer optional async function(offer) run after the remote offer is applied and
    *        before answering: where a callee adds its tracks so they reuse the offered m-lines
    * @param onError function(err) for failures (they never throw out of event handlers)
@@ -40,11 +42,16 @@ export class Negotiator {
   constructor({ pc, send, polite, beforeAnswer = null, onError = (err) => console.error(err) }) {
     this.#pc = pc;
     this.#send = send;
-    this.polite = polite;
+    this.#polite = polite;
     this.#beforeAnswer = beforeAnswer;
     this.#onError = onError;
     pc.addEventListener('negotiationneeded', this.#onNegotiationNeeded);
     pc.addEventListener('icecandidate', this.#onIceCandidate);
+  }
+
+  /** This side's role right now. */
+  get polite() {
+    return typeof this.#polite === 'function' ? Boolean(this.#polite()) : this.#polite;
   }
 
   /** Handles one message from the peer; resolves when it is applied (or ignored). */

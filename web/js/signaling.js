@@ -6,7 +6,14 @@
 // our name): send() queues up to `maxQueue` messages and flushes them in order right after the
 // next registration; past that it refuses, returns "dropped" and emits "dropped". Nothing is
 // ever discarded without the caller being told.
+//
+// Resume and heartbeat (docs/protocol.md), when `id` offers them: a dropped connection comes
+// back as the same session, same name, every message once and in order both ways (counted in
+// session-resume.js), with a 'resumed' event instead of 'registered': nobody sees the drop. A
+// connection silent for two heartbeat intervals is taken for dead and replaced the same way.
+// `ping`, `resumed` and `resume-failed` stay here: they are not "message" events.
 import { Emitter } from './emitter.js';
+import { SessionResume, Watchdog } from './session-resume.js';
 
 export const SignalingState = Object.freeze({
   IDLE: 'idle', // connect() not called yet
@@ -41,6 +48,14 @@ export function backoffDelay(attempt, { baseMs = 500, capMs = 8000, random = Mat
  *  a rolling upgrade): come straight back, spread over `restartJitterMs` so that thousands of
  *  clients do not arrive in the same millisecond. */
 export const SERVICE_RESTART = 1012;
+
+/** Close code of a connection of ours that a newer one took the session from: that one goes on,
+ *  so this one must not come back. */
+export const TAKEN_OVER = 4002;
+
+/** The code we close a connection with when its heartbeat stopped. Not 1000/1001: a clean close
+ *  ends the session on the server at once; any other code leaves it to resume. */
+export const DEAD_CONNECTION = 4000;
 
 /** The WebSocket URL for a page: same origin, the page's `?room=` if it has one, and a login
  *  token (the page's `?token=`, or `token` given: a renewed one) for a server run with --auth. */
@@ -91,6 +106,11 @@ export class Signaling extends Emitter {
   /** Failed attempts since the last registration; drives the backoff. */
   attempt = 0;
   retryInMs = 0;
+  /** Drops this client came back from unnoticed (`resumed`). */
+  resumes = 0;
+  /** True from the drop of a live resumable session until the first try to resume it is over:
+   *  a drop that will most likely go unnoticed need not alarm anyone yet. */
+  resuming = false;
 
   #url;
   #WebSocket;
@@ -100,11 +120,16 @@ export class Signaling extends Emitter {
   #baseMs;
   #capMs;
   #restartJitterMs;
+  #resumeJitterMs;
   #ws = null;
   #retryTimer = null;
   #queue = [];
   #wantedName = null;
   #everRegistered = false;
+  #session; // resume and heartbeat state of the current session (session-resume.js)
+  #watchdog; // fires after two heartbeat intervals of silence
+  #quickRetry = false; // a live session dropped: the next try comes at once, not after backoff
+  #awaitingResume = false; // this connection asked to resume: `resumed` or `resume-failed` next
 
   constructor({
     url,
@@ -115,6 +140,8 @@ export class Signaling extends Emitter {
     baseDelayMs = 500,
     maxDelayMs = 8000,
     restartJitterMs = 1000,
+    resumeJitterMs = 250,
+    maxKept = 1000,
   }) {
     super();
     this.#url = url;
@@ -125,6 +152,9 @@ export class Signaling extends Emitter {
     this.#baseMs = baseDelayMs;
     this.#capMs = maxDelayMs;
     this.#restartJitterMs = restartJitterMs;
+    this.#resumeJitterMs = resumeJitterMs;
+    this.#session = new SessionResume({ maxKept });
+    this.#watchdog = new Watchdog(timers);
   }
 
   /** Messages waiting for the next registration. */
@@ -142,7 +172,9 @@ export class Signaling extends Emitter {
   renewToken(token, url) {
     this.#url = url;
     const open = this.state === SignalingState.OPEN || this.state === SignalingState.REGISTERED;
-    if (open) this.#sendNow({ type: 'token', token });
+    // Before `resumed` it would overtake what is to be sent again: first in the queue instead.
+    if (open && this.#awaitingResume) this.#queue.unshift({ type: 'token', token });
+    else if (open) this.#sendNow({ type: 'token', token });
     return open;
   }
 
@@ -150,7 +182,7 @@ export class Signaling extends Emitter {
   connect(name) {
     this.#wantedName = name;
     if (this.state === SignalingState.OPEN) {
-      this.#sendNow({ type: 'username', name });
+      this.#sendNow(this.#session.username(name));
       return;
     }
     if (this.state === SignalingState.IDLE || this.state === SignalingState.CLOSED) this.#open();
@@ -166,13 +198,10 @@ export class Signaling extends Emitter {
 
   /** Stops for good: closes the socket, cancels retries; queued messages are reported dropped. */
   close() {
-    this.#timers.clearTimeout(this.#retryTimer);
-    this.#retryTimer = null;
     const ws = this.#ws;
     this.#ws = null;
-    ws?.close(1000, 'bye');
-    for (const msg of this.#queue.splice(0)) this.emit('dropped', msg, 'closed');
-    this.#setState(SignalingState.CLOSED);
+    ws?.close(1000, 'bye'); // a clean close: the server ends the session at once
+    this.#stop();
   }
 
   /** Sends `msg` now if registered, else queues it. Returns "sent", "queued" or "dropped". */
@@ -192,9 +221,11 @@ export class Signaling extends Emitter {
 
   #open() {
     this.#setState(SignalingState.CONNECTING);
+    this.#awaitingResume = this.#session.token !== null;
     let ws;
     try {
-      ws = new this.#WebSocket(this.#url);
+      // With a session to resume, the URL carries its token and how much of it we have.
+      ws = new this.#WebSocket(this.#session.url(this.#url));
     } catch (err) {
       // A malformed URL throws synchronously; treat it like a failed connection.
       this.emit('error', err);
@@ -206,22 +237,43 @@ export class Signaling extends Emitter {
       if (ws === this.#ws) this.#setState(SignalingState.OPEN);
     };
     ws.onmessage = (event) => {
-      if (ws === this.#ws) this.#receive(event.data);
+      if (ws !== this.#ws) return; // a socket we gave up on: a resume gets it all again
+      this.#receive(event.data);
+      this.#watch();
     };
     ws.onerror = () => {}; // always followed by close, which carries the code
     ws.onclose = (event) => {
       if (ws !== this.#ws) return; // a socket we already gave up on
       this.#ws = null;
+      this.#watchdog.stop();
       this.emit('disconnected', { code: event?.code, reason: event?.reason });
+      // Our session went on in a newer connection: coming back would take it from that one.
+      if (event?.code === TAKEN_OVER) return this.#stop();
       this.#scheduleRetry({ restart: event?.code === SERVICE_RESTART });
     };
   }
 
+  /** Over for good (close(), or the session taken over): no retries, the queue reported. */
+  #stop() {
+    this.#timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#watchdog.stop();
+    this.#session.end();
+    this.resuming = false;
+    for (const msg of this.#queue.splice(0)) this.emit('dropped', msg, 'closed');
+    this.#setState(SignalingState.CLOSED);
+  }
+
   /** `restart`: the server said it is restarting (1012): no backoff, only jitter; a failure
-   *  after that backs off as usual. */
+   *  after that backs off as usual. A live resumable session that dropped comes back at once
+   *  (within `resumeJitterMs`): the server holds it for seconds, not for our backoff. */
   #scheduleRetry({ restart = false } = {}) {
-    if (restart) {
-      this.retryInMs = Math.round(this.#random() * this.#restartJitterMs);
+    const quick = this.#quickRetry && this.#session.token !== null;
+    this.#quickRetry = false;
+    this.resuming = quick && !restart;
+    if (restart || quick) {
+      const jitterMs = restart ? this.#restartJitterMs : this.#resumeJitterMs;
+      this.retryInMs = Math.round(this.#random() * jitterMs);
     } else {
       this.retryInMs = backoffDelay(this.attempt, {
         baseMs: this.#baseMs,
@@ -237,23 +289,54 @@ export class Signaling extends Emitter {
     }, this.retryInMs);
   }
 
+  /** (Re)starts the dead-connection timer: a heartbeat server sends a `ping` every interval,
+   *  so two intervals without a message mean the connection is dead (a NAT that forgot it, a
+   *  laptop lid), which the browser would notice only minutes later. */
+  #watch() {
+    const ws = this.#ws;
+    const live = this.state === SignalingState.REGISTERED;
+    this.#watchdog.restart(live ? 2 * this.#session.heartbeatMs : 0, () => {
+      if (ws !== this.#ws) return;
+      this.#ws = null;
+      ws.close(DEAD_CONNECTION, 'no heartbeat');
+      this.emit('disconnected', { code: DEAD_CONNECTION, reason: 'no heartbeat' });
+      this.#quickRetry = false; // this is the quick try: a failure of it backs off
+      this.resuming = true;
+      this.#open();
+    });
+  }
+
   #receive(data) {
     let msg;
     try {
       msg = JSON.parse(data);
     } catch {
+      this.#session.count(undefined); // the server counted it all the same
       this.emit('error', new Error('server sent invalid JSON'));
       return;
     }
-    if (msg === null || typeof msg !== 'object' || typeof msg.type !== 'string') return;
-    switch (msg.type) {
-      case 'id':
+    const type = msg !== null && typeof msg === 'object' ? msg.type : undefined;
+    if (type === 'error' && msg.code === 'resume-failed') return this.#resumeFailed();
+    if (type === 'id') this.#session.begin(msg);
+    this.#session.count(type);
+    if (typeof type !== 'string') return;
+    switch (type) {
+      // Ours only if we asked for them; else (an older server) whatever a peer called them.
+      case 'ping': // the pong is neither counted nor kept: raw
+        if (!this.#session.token) break;
+        return this.#ws.send(JSON.stringify(this.#session.ping(msg.received)));
+      case 'resumed':
+        if (!this.#awaitingResume) break;
+        return this.#resumed(msg.received);
+      case 'id': // a fresh session (also the answer of a server that ignored ?resume=)
+        this.#awaitingResume = false;
         this.clientId = msg.id;
         // The server accepts `username` only after `id`: register (or re-register) now.
-        if (this.#wantedName !== null) this.#sendNow({ type: 'username', name: this.#wantedName });
+        if (this.#wantedName !== null) this.#sendNow(this.#session.username(this.#wantedName));
         break;
       case 'config':
         this.iceServers = Array.isArray(msg.iceServers) ? msg.iceServers : [];
+        this.#session.configure(msg);
         this.emit('config', this.iceServers);
         break;
       case 'rejectusername':
@@ -283,6 +366,33 @@ export class Signaling extends Emitter {
     this.emit('message', msg);
   }
 
+  /** The session is back: the server processed our first `received` messages, and what it
+   *  sent after our `last` follows. Same name, no registration: to the app, nothing happened. */
+  #resumed(received) {
+    this.#awaitingResume = false;
+    this.resumes += 1;
+    this.attempt = 0;
+    this.#quickRetry = true;
+    this.resuming = false;
+    // Raw sends: these are kept already, under the numbers they had.
+    for (const again of this.#session.unprocessed(received)) this.#ws.send(JSON.stringify(again));
+    // Dropped before our name was confirmed: the `username` just sent again, or the server's
+    // answer to it in what follows, registers us as usual.
+    if (!this.#session.registered) return;
+    for (const msg of this.#queue.splice(0)) this.#sendNow(msg);
+    this.#setState(SignalingState.REGISTERED);
+    this.emit('resumed', { name: this.name });
+  }
+
+  /** The old session is over and its name free: the `id` that follows starts a new one, and we
+   *  register as on any reconnect. What was kept for the old one is of no use now. */
+  #resumeFailed() {
+    this.#awaitingResume = false;
+    this.#session.end();
+    this.resuming = false;
+    this.emit('session-lost');
+  }
+
   #retryRegistration() {
     const ws = this.#ws;
     this.retryInMs = backoffDelay(this.attempt, {
@@ -294,7 +404,7 @@ export class Signaling extends Emitter {
     this.#retryTimer = this.#timers.setTimeout(() => {
       this.#retryTimer = null;
       if (ws === this.#ws && this.state === SignalingState.OPEN && this.#wantedName !== null) {
-        this.#sendNow({ type: 'username', name: this.#wantedName });
+        this.#sendNow(this.#session.username(this.#wantedName));
       }
     }, this.retryInMs);
   }
@@ -304,13 +414,17 @@ export class Signaling extends Emitter {
     this.name = name;
     this.attempt = 0;
     this.#everRegistered = true;
+    this.#session.registered = true;
+    this.#quickRetry = true;
     this.#setState(SignalingState.REGISTERED);
     this.emit('registered', { name, requested: requested !== name ? requested : null });
     for (const msg of this.#queue.splice(0)) this.#sendNow(msg);
   }
 
+  /** Everything we send but a `pong` goes through here, to be kept for a resend. */
   #sendNow(msg) {
     this.#ws.send(JSON.stringify(msg));
+    this.#session.sent(msg);
   }
 
   #setState(state) {

@@ -1,6 +1,7 @@
 // The call view (stage, controls, device picker, in-call chat) and the incoming-call dialog.
 import { el, avatar, setControl } from './ui-dom.js';
 import { appendChat, bindComposer } from './ui-chat.js';
+import { describeNotice, describeState, deviceLabel } from './ui-call-text.js';
 
 /** Plays a video element; if the browser refuses sound without a gesture, plays it muted and
  *  offers a button to turn the sound on, rather than showing a frozen frame. */
@@ -74,9 +75,11 @@ export function createCallView(doc, actions) {
     if (open) actions.openDevices();
   }
 
-  function fill(select, devices, current) {
+  function fill(select, devices, current, kind) {
     select.replaceChildren(
-      ...devices.map((d) => el('option', { text: d.label, attrs: { value: d.id } })),
+      ...devices.map((d, i) =>
+        el('option', { text: deviceLabel(d, i, kind), attrs: { value: d.id } }),
+      ),
     );
     if (current) select.value = current;
     select.disabled = devices.length < 2;
@@ -85,7 +88,7 @@ export function createCallView(doc, actions) {
   // What covers the stage while there is nothing (yet) to watch.
   function updateOverlay(snap) {
     let text = null;
-    if (state === 'calling') text = `Calling ${snap.peer}…`;
+    if (state === 'calling') text = describeState({ state, peer: snap.peer });
     else if (peerConnection === 'disconnected' || peerConnection === 'failed')
       text = 'Reconnecting…';
     else if (peerConnection !== 'connected') text = 'Connecting…';
@@ -107,7 +110,7 @@ export function createCallView(doc, actions) {
       incoming.hidden = state !== 'ringing';
       if (state === 'ringing') {
         avatar(snap.peer, $('incoming-avatar'));
-        $('incoming-text').textContent = `${snap.peer} is calling`;
+        $('incoming-text').textContent = describeState(snap);
         if (changed) buttons.accept.focus();
       }
       // Call view.
@@ -170,13 +173,15 @@ export function createCallView(doc, actions) {
       routeBadge.title =
         'Call signaling now runs over the call itself: it no longer needs the server.';
     },
-    setNotice(text) {
+    /** A notice from the call (call-notices.js), or null for none. */
+    setNotice(what) {
+      const text = what ? describeNotice(what) : null;
       notice.textContent = text ?? '';
       notice.hidden = !text;
     },
     setDevices({ cameras, microphones, cameraId, microphoneId }) {
-      fill(cameraSelect, cameras, cameraId);
-      fill(micSelect, microphones, microphoneId);
+      fill(cameraSelect, cameras, cameraId, 'video');
+      fill(micSelect, microphones, microphoneId, 'audio');
     },
     addChat(entry) {
       appendChat($('in-call-chat-log'), entry);

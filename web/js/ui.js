@@ -3,6 +3,10 @@
 import { avatar, el } from './ui-dom.js';
 import { createLobby } from './ui-lobby.js';
 import { createCallView } from './ui-call.js';
+import { describeCall } from './ui-call-text.js';
+
+// How long a resume may take before the banner shows the drop after all.
+const RESUME_QUIET_MS = 1500;
 
 /**
  * @param doc the document
@@ -21,6 +25,7 @@ export function createUi(doc, actions) {
   let registered = false;
   let callState = 'idle';
   let countdown = null;
+  let quiet = null; // the banner held back while a resume is under way
 
   bannerRetry.addEventListener('click', () => actions.retryNow());
 
@@ -37,6 +42,8 @@ export function createUi(doc, actions) {
   function stopCountdown() {
     clearInterval(countdown);
     countdown = null;
+    clearTimeout(quiet);
+    quiet = null;
   }
 
   return {
@@ -63,12 +70,20 @@ export function createUi(doc, actions) {
     },
 
     /**
-     * The server connection. conn: { state, retryInMs, everRegistered, callRoute, inCall }.
-     * A banner while the server is unreachable, with a countdown to the next attempt.
+     * The server connection. conn: { state, retryInMs, everRegistered, callRoute, inCall,
+     * resuming }. A banner while the server is unreachable, with a countdown to the next
+     * attempt.
      */
-    setConnection({ state, retryInMs, everRegistered, callRoute, inCall }) {
+    setConnection(conn) {
+      const { state, retryInMs, everRegistered, callRoute, inCall, resuming } = conn;
       stopCountdown();
       const down = state === 'reconnecting' || (state === 'connecting' && everRegistered);
+      if (down && resuming && banner.hidden) {
+        // A dropped session resuming: that takes well under a second, and nobody else sees the
+        // drop, so neither should the user. Should it take longer, the banner shows after all.
+        quiet = setTimeout(() => this.setConnection({ ...conn, resuming: false }), RESUME_QUIET_MS);
+        return;
+      }
       banner.hidden = !down;
       banner.dataset.state = state;
       bannerRetry.hidden = state !== 'reconnecting';
@@ -94,7 +109,7 @@ export function createUi(doc, actions) {
     /** Applies a call snapshot: the status line, the dialog, the view. */
     showCall(snap) {
       callState = snap.state;
-      status.textContent = snap.statusText;
+      status.textContent = describeCall(snap);
       status.dataset.state = snap.state;
       if (snap.endReason) status.dataset.reason = snap.endReason;
       else delete status.dataset.reason;

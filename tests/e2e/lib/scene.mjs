@@ -13,6 +13,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { launchBrowser } from './browser.mjs';
 import { Client } from './client.mjs';
+import { startCutProxy } from './cut-proxy.mjs';
 import { REPO_ROOT, startServer } from './server.mjs';
 import { TEST_MS } from './timeouts.mjs';
 
@@ -29,6 +30,7 @@ const slug = (text) =>
 export class Scene {
   #browser = null; // a promise: users created at once share one launch
   #servers = [];
+  #proxies = [];
   #clients = [];
   #logs = new Map(); // name -> array of lines, saved with a failure
 
@@ -44,6 +46,16 @@ export class Scene {
     const server = await startServer(options);
     this.#servers.push(server);
     return server;
+  }
+
+  /**
+   * A proxy in front of `server` that can cut every connection through it (lib/cut-proxy.mjs);
+   * it is closed at teardown. Users loaded from it (`scene.user(name, proxy)`) go through it.
+   */
+  async cutProxy(server) {
+    const proxy = await startCutProxy(server.port);
+    this.#proxies.push(proxy);
+    return proxy;
   }
 
   /**
@@ -117,6 +129,7 @@ export class Scene {
     if (this.#browser) {
       await this.#browser.then((browser) => browser.close()).catch((error) => errors.push(error));
     }
+    for (const proxy of this.#proxies) await proxy.close().catch((error) => errors.push(error));
     for (const server of this.#servers) await server.stop().catch((error) => errors.push(error));
     if (errors.length) throw new AggregateError(errors, `teardown of "${this.name}" failed`);
   }
