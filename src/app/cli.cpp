@@ -412,6 +412,8 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   std::int64_t handshake = limits.handshake_timeout.count();
   std::int64_t presence = limits.presence_interval.count();
   std::int64_t shutdown = limits.shutdown_timeout.count();
+  std::int64_t resume_grace = limits.resume_grace.count();
+  std::int64_t heartbeat = limits.heartbeat_interval.count();
   app.add_option("--idle-timeout", idle,
                  "Seconds of silence (pings unanswered) before a connection is dropped")
       ->envname("SWITCHBOARD_IDLE_TIMEOUT")
@@ -434,6 +436,20 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                  "Seconds clients get to close after SIGINT/SIGTERM before they are cut off")
       ->envname("SWITCHBOARD_SHUTDOWN_TIMEOUT")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(timing);
+  app.add_option("--resume-grace", resume_grace,
+                 "Seconds a client with the resume capability keeps its name, room and messages "
+                 "after its connection drops (0: no resume)")
+      ->envname("SWITCHBOARD_RESUME_GRACE")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400}))
+      ->capture_default_str()
+      ->group(timing);
+  app.add_option("--heartbeat-interval", heartbeat,
+                 "Seconds between application-level pings to clients that ask for them "
+                 "(0: none)")
+      ->envname("SWITCHBOARD_HEARTBEAT_INTERVAL")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3600}))
       ->capture_default_str()
       ->group(timing);
 
@@ -531,6 +547,8 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   limits.handshake_timeout = std::chrono::seconds(handshake);
   limits.presence_interval = std::chrono::milliseconds(presence);
   limits.shutdown_timeout = std::chrono::seconds(shutdown);
+  limits.resume_grace = std::chrono::seconds(resume_grace);
+  limits.heartbeat_interval = std::chrono::seconds(heartbeat);
   if (limits.frame_discard_limit() < limits.max_message_size) {
     std::fprintf(stderr, "--max-frame-discard must be at least --max-message-size\n");
     exit_code = 2;

@@ -5,6 +5,10 @@
 // with string concatenation, the nodes write the rest; both are read here. A batch that does not
 // parse is dropped whole (and logged by the caller): it came from our own cluster, so it means
 // a bug or a foreign writer, not a client.
+//
+// The message records hold views: written from the caller's strings, read as views into the
+// batch (valid while it is), so a message's bytes are copied once on each node, into the batch
+// and out of it. Presence records are kept (a mirror holds early ones): they own their strings.
 
 #include <cstdint>
 #include <optional>
@@ -17,29 +21,29 @@ namespace switchboard::cluster {
 
 // A message for one user on the receiving node.
 struct DirectedRecord {
-  std::string room;
-  std::string target;
+  std::string_view room;
+  std::string_view target;
   // The target's connection, as the sender's node saw it: a user of the same name who
   // registered since is not the one the message was for.
   std::uint64_t target_connection = 0;
   std::uint64_t sender_connection = 0;
   std::uint8_t kind = 0; // MessageKind
-  std::string text;
+  std::string_view text;
 };
 
 // A message for every member of a room on the receiving node.
 struct BroadcastRecord {
-  std::string room;
+  std::string_view room;
   std::uint8_t kind = 0;
-  std::string text;
+  std::string_view text;
 };
 
 // A directed message that the target's node could not deliver, back to its sender's node.
 struct UndeliverableRecord {
   std::uint64_t sender_connection = 0;
   std::uint8_t code = 0; // protocol::ErrorCode
-  std::string target;
-  std::string text;
+  std::string_view target;
+  std::string_view text;
 };
 
 // A membership change, written by the join/leave scripts: the room's version after it.

@@ -1,10 +1,12 @@
 #include "cluster/redis_connection.hpp"
 
+#include "cluster/redis_replies.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/container/small_vector.hpp>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
-#include <vector>
 
 namespace switchboard::cluster {
 
@@ -58,6 +60,7 @@ void RedisConnection::connect(const std::string& host, int port, std::chrono::mi
       const auto handler = std::move(self->on_connected_);
       return handler(error);
     }
+    limit_reply_arrays(context->c.reader);
     self->context_ = context;
     context->data = self.get();
     context->ev.data = self.get();
@@ -85,32 +88,27 @@ void RedisConnection::connect(const std::string& host, int port, std::chrono::mi
 }
 
 bool RedisConnection::command(std::span<const std::string_view> arguments, ReplyHandler handler) {
-  if (context_ == nullptr || ending_) return false;
-  std::vector<const char*> pointers;
-  std::vector<std::size_t> lengths;
-  pointers.reserve(arguments.size());
-  lengths.reserve(arguments.size());
-  for (const auto argument : arguments) {
-    pointers.push_back(argument.data());
-    lengths.push_back(argument.size());
-  }
   auto owned = std::make_unique<ReplyHandler>(std::move(handler));
-  if (redisAsyncCommandArgv(context_, on_reply, owned.get(), static_cast<int>(arguments.size()),
-                            pointers.data(), lengths.data()) != REDIS_OK)
-    return false;
+  if (!send(arguments, on_reply, owned.get())) return false;
   owned.release(); // on_reply deletes it
   return true;
 }
 
 bool RedisConnection::subscribe(std::span<const std::string_view> arguments) {
+  return send(arguments, on_push, this);
+}
+
+bool RedisConnection::send(std::span<const std::string_view> arguments, CallbackFunction* callback,
+                           void* data) {
   if (context_ == nullptr || ending_) return false;
-  std::vector<const char*> pointers;
-  std::vector<std::size_t> lengths;
+  // Binary-safe argv: pointers and lengths side by side. Scripts have a handful of arguments.
+  boost::container::small_vector<const char*, 8> pointers;
+  boost::container::small_vector<std::size_t, 8> lengths;
   for (const auto argument : arguments) {
     pointers.push_back(argument.data());
     lengths.push_back(argument.size());
   }
-  return redisAsyncCommandArgv(context_, on_push, this, static_cast<int>(arguments.size()),
+  return redisAsyncCommandArgv(context_, callback, data, static_cast<int>(arguments.size()),
                                pointers.data(), lengths.data()) == REDIS_OK;
 }
 
@@ -181,7 +179,7 @@ void RedisConnection::on_push(redisAsyncContext* context, void* reply, void* con
 void RedisConnection::add_read(void* connection) {
   auto* self = static_cast<RedisConnection*>(connection);
   self->want_read_ = true;
-  self->wait_readable();
+  self->wait(net::posix::stream_descriptor::wait_read);
 }
 
 void RedisConnection::del_read(void* connection) {
@@ -191,7 +189,11 @@ void RedisConnection::del_read(void* connection) {
 void RedisConnection::add_write(void* connection) {
   auto* self = static_cast<RedisConnection*>(connection);
   self->want_write_ = true;
-  self->wait_writable();
+  // Connecting: writability is how hiredis learns the connection is up.
+  if (self->connected_)
+    self->write_soon();
+  else
+    self->wait(net::posix::stream_descriptor::wait_write);
 }
 
 void RedisConnection::del_write(void* connection) {
@@ -202,29 +204,37 @@ void RedisConnection::cleanup(void* connection) {
   static_cast<RedisConnection*>(connection)->forget_context();
 }
 
-void RedisConnection::wait_readable() {
-  if (read_waiting_ || context_ == nullptr) return;
-  read_waiting_ = true;
-  descriptor_.async_wait(net::posix::stream_descriptor::wait_read,
-                         [self = shared_from_this()](boost::system::error_code ec) {
-                           self->read_waiting_ = false;
-                           if (ec || self->context_ == nullptr || !self->want_read_) return;
-                           redisAsyncHandleRead(self->context_);
-                           // Still wanted (hiredis reads until it would block): wait again.
-                           if (self->want_read_) self->wait_readable();
-                         });
+void RedisConnection::wait(net::posix::stream_descriptor::wait_type direction) {
+  const bool reading = direction == net::posix::stream_descriptor::wait_read;
+  bool& waiting = reading ? read_waiting_ : write_waiting_;
+  if (waiting || context_ == nullptr) return;
+  waiting = true;
+  descriptor_.async_wait(
+      direction, [self = shared_from_this(), reading, direction](boost::system::error_code ec) {
+        (reading ? self->read_waiting_ : self->write_waiting_) = false;
+        const bool& wanted = reading ? self->want_read_ : self->want_write_;
+        if (ec || self->context_ == nullptr || !wanted) return;
+        // Also how hiredis finds out that connecting succeeded or failed.
+        if (reading)
+          redisAsyncHandleRead(self->context_);
+        else
+          redisAsyncHandleWrite(self->context_);
+        // Still wanted (a read that may be followed by more; a write that did not all fit): wait
+        // again.
+        if (wanted) self->wait(direction);
+      });
 }
 
-void RedisConnection::wait_writable() {
-  if (write_waiting_ || context_ == nullptr) return;
-  write_waiting_ = true;
-  descriptor_.async_wait(net::posix::stream_descriptor::wait_write,
-                         [self = shared_from_this()](boost::system::error_code ec) {
-                           self->write_waiting_ = false;
-                           if (ec || self->context_ == nullptr || !self->want_write_) return;
-                           redisAsyncHandleWrite(self->context_);
-                           if (self->want_write_) self->wait_writable();
-                         });
+void RedisConnection::write_soon() {
+  if (write_posted_ || write_waiting_ || context_ == nullptr) return;
+  write_posted_ = true;
+  net::post(descriptor_.get_executor(), [self = shared_from_this()] {
+    self->write_posted_ = false;
+    if (self->context_ == nullptr || !self->want_write_) return;
+    redisAsyncHandleWrite(self->context_);
+    // The socket's buffer is full: now it is worth asking epoll.
+    if (self->want_write_) self->wait(net::posix::stream_descriptor::wait_write);
+  });
 }
 
 void RedisConnection::forget_context() {

@@ -1,8 +1,11 @@
 #pragma once
 // One connection to Redis through hiredis's async API, driven by Asio. Debian's hiredis (0.14)
 // has adapters for libevent, libev, libuv and others but none for Asio: this is that adapter.
-// hiredis owns the socket and the protocol; Asio is told to wait for readiness of its file
-// descriptor (a stream_descriptor that is released, never closed) and calls hiredis back.
+// hiredis owns the socket and the protocol; Asio waits for readiness of its file descriptor (a
+// stream_descriptor that is released, never closed) and calls hiredis back. Writes are the
+// exception once connected: hiredis writes on the next turn of the strand without asking epoll
+// first (the socket is nearly always writable, and an Asio wait costs an epoll_ctl and a turn
+// of the loop per command); only a write that did not all fit waits for writability.
 //
 // Strand-confined: create it on a strand and call every member function on that strand; every
 // handler runs there too. It keeps itself alive while hiredis holds its context, so dropping
@@ -74,8 +77,12 @@ private:
   static void del_write(void* connection);
   static void cleanup(void* connection);
 
-  void wait_readable();
-  void wait_writable();
+  using CallbackFunction = void(redisAsyncContext*, void*, void*);
+  bool send(std::span<const std::string_view> arguments, CallbackFunction* callback, void* data);
+  // Waits for readiness, then lets hiredis read or write (connecting; a full socket buffer).
+  void wait(boost::asio::posix::stream_descriptor::wait_type direction);
+  // Lets hiredis write what it holds on the next turn of the strand.
+  void write_soon();
   void forget_context();
   std::string context_error() const;
 
@@ -94,11 +101,12 @@ private:
   bool ending_ = false;
   // abandon(): handlers are dropped, not called.
   bool abandoned_ = false;
-  // What hiredis asked for, and whether an Asio wait is outstanding (at most one of each).
+  // What hiredis asked for, and what is outstanding (at most one of each).
   bool want_read_ = false;
   bool want_write_ = false;
   bool read_waiting_ = false;
   bool write_waiting_ = false;
+  bool write_posted_ = false;
 };
 
 } // namespace switchboard::cluster

@@ -1,5 +1,6 @@
 #include "cluster/redis_router.hpp"
 
+#include "cluster/redis_replies.hpp"
 #include "cluster/redis_scripts.hpp"
 #include "config/server_limits.hpp"
 #include "log/log.hpp"
@@ -8,7 +9,6 @@
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
-#include <charconv>
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 #include <random>
@@ -60,32 +60,6 @@ const std::array<std::string, 6>& script_shas() {
   return shas;
 }
 
-std::string_view text_of(const redisReply* reply) {
-  if (reply == nullptr || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS &&
-                           reply->type != REDIS_REPLY_ERROR))
-    return {};
-  return {reply->str, reply->len};
-}
-
-// An integer reply, or a string holding one (Lua numbers come back as integers; ids we store
-// come back as strings).
-std::optional<std::uint64_t> number_of(const redisReply* reply) {
-  if (reply == nullptr) return std::nullopt;
-  if (reply->type == REDIS_REPLY_INTEGER)
-    return reply->integer < 0
-               ? std::nullopt
-               : std::optional<std::uint64_t>(static_cast<std::uint64_t>(reply->integer));
-  const auto text = text_of(reply);
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-bool is_array(const redisReply* reply) {
-  return reply != nullptr && reply->type == REDIS_REPLY_ARRAY;
-}
-
 // A name's look-alike keys without repeats, in NameKeys order.
 std::vector<std::string> distinct_keys(const protocol::NameKeys& keys) {
   std::vector<std::string> out;
@@ -109,16 +83,6 @@ const std::array<std::pair<std::string, std::string>, 10>& digit_keys() {
   return table;
 }
 
-// Members of a snapshot: name, connection pairs from `first` on.
-std::vector<std::pair<std::string, std::uint64_t>> members_in(const redisReply* reply,
-                                                              std::size_t first) {
-  std::vector<std::pair<std::string, std::uint64_t>> out;
-  for (std::size_t i = first; i + 1 < reply->elements; i += 2)
-    if (const auto connection = number_of(reply->element[i + 1]))
-      out.emplace_back(std::string(text_of(reply->element[i])), *connection);
-  return out;
-}
-
 } // namespace
 
 RedisRouter::RedisRouter(net::any_io_executor executor, RedisRouterOptions options,
@@ -135,8 +99,10 @@ RedisRouter::~RedisRouter() {
     if (connection != nullptr) connection->abandon();
 }
 
-void RedisRouter::start(std::function<void(std::uint64_t)> numbered) {
+void RedisRouter::start(std::function<void(std::uint64_t)> numbered,
+                        std::function<void(bool)> availability) {
   numbered_ = std::move(numbered);
+  availability_ = std::move(availability);
   net::post(strand_, [this] { connect(); });
 }
 
@@ -166,7 +132,7 @@ void RedisRouter::on_connected() {
   const auto& address = options_.address;
   // AUTH and SELECT go first on each connection; an error answer to either is fatal to the link.
   const auto check = [this, generation = link_generation_](const redisReply* reply) {
-    if (reply != nullptr && reply->type == REDIS_REPLY_ERROR && generation == link_generation_)
+    if (is_error(reply) && generation == link_generation_)
       link_lost("redis refused: " + std::string(text_of(reply)));
   };
   for (auto* connection : {commands_.get(), subscriber_.get()}) {
@@ -236,11 +202,10 @@ void RedisRouter::resync_and_reload() {
   run_script(resync_script, std::move(arguments),
              [this, generation = link_generation_](const redisReply* reply) {
                if (generation != link_generation_) return;
-               if (!is_array(reply)) return link_lost("resync failed");
+               const auto conflicts = read_resync_reply(reply);
+               if (!conflicts) return link_lost("resync failed");
                // Names another node took while Redis had lost ours: those users start over.
-               for (std::size_t i = 0; i + 1 < reply->elements; i += 2) {
-                 const std::string room(text_of(reply->element[i]));
-                 const std::string name(text_of(reply->element[i + 1]));
+               for (const auto& [room, name] : *conflicts) {
                  std::shared_ptr<Peer> peer;
                  {
                    std::lock_guard lock(mutex_);
@@ -257,7 +222,7 @@ void RedisRouter::resync_and_reload() {
                  log::warn("cluster-name-conflict", {{"room", room}, {"name", name}});
                  if (peer) peer->name_lost();
                }
-               available_.store(true, std::memory_order_release);
+               set_available(true);
                reconnect_wait_ = redis_reconnect_first;
                log::info("cluster-up", {{"node", node_number()}});
              });
@@ -269,37 +234,41 @@ void RedisRouter::reload(const std::string& room) {
   run_script(snapshot_script, {room},
              [this, room, generation = link_generation_](const redisReply* reply) {
                if (generation != link_generation_) return;
-               if (!is_array(reply) || reply->elements == 0) return link_lost("snapshot failed");
-               const auto version = number_of(reply->element[0]).value_or(0);
+               auto snapshot = read_snapshot_reply(reply);
+               if (!snapshot) return link_lost("snapshot failed");
                std::lock_guard lock(mutex_);
                const auto it = mirrors_.find(room);
                if (it == mirrors_.end() || it->second.loaded) return;
-               load_snapshot(room, it->second, version, members_in(reply, 1), nullptr);
+               load_snapshot(room, it->second, snapshot->version, std::move(snapshot->members),
+                             nullptr);
              });
 }
 
 void RedisRouter::link_lost(const std::string& why) {
-  const bool was_available = available_.exchange(false, std::memory_order_acq_rel);
+  const bool was_available = available();
+  set_available(false);
+  link_losses_.fetch_add(1, std::memory_order_relaxed);
   ++link_generation_;
   heartbeat_timer_.cancel();
   log::warn("cluster-down", {{"reason", why}, {"was_up", was_available}});
-  std::vector<std::pair<std::shared_ptr<Peer>, SentDirected>> refused;
+  std::vector<SentMessage> unsent;
   {
     std::lock_guard lock(mutex_);
     for (auto& [node, outgoing] : outgoing_)
-      for (auto& sent : outgoing.directed)
-        if (const auto it = locals_.find(sent.sender); it != locals_.end())
-          if (auto peer = it->second.peer.lock())
-            refused.emplace_back(std::move(peer), std::move(sent));
+      std::move(outgoing.sent.begin(), outgoing.sent.end(), std::back_inserter(unsent));
     outgoing_.clear();
     outgoing_bytes_ = 0;
   }
-  for (auto& [peer, sent] : refused)
-    peer->undeliverable(protocol::ErrorCode::cluster_unavailable, sent.target, sent.text);
+  refuse(unsent);
   // Whatever still waits for a reply on them gets a null reply now (or after the close).
   for (auto* connection : {commands_.get(), subscriber_.get()})
     if (connection != nullptr) connection->close();
   schedule_reconnect();
+}
+
+void RedisRouter::set_available(bool available) {
+  if (available_.exchange(available, std::memory_order_acq_rel) == available) return;
+  if (availability_) availability_(available);
 }
 
 void RedisRouter::schedule_reconnect() {
@@ -319,24 +288,25 @@ void RedisRouter::heartbeat() {
   if (finished_) return;
   if (++heartbeats_unanswered_ > static_cast<int>(cluster_node_lease / cluster_heartbeat_interval))
     return link_lost("redis stopped answering");
-  run_script(
-      heartbeat_script,
-      {std::to_string(node_number()),
-       std::to_string(std::chrono::milliseconds(cluster_node_lease).count()), options_.node_id},
-      [this, generation = link_generation_](const redisReply* reply) {
-        if (generation != link_generation_) return;
-        if (!is_array(reply) || reply->elements < 2) return link_lost("heartbeat failed");
-        heartbeats_unanswered_ = 0;
-        if (text_of(reply->element[1]) != options_.node_id) {
-          // Redis restarted empty and gave our number to a newer node: never share one.
-          log::error("cluster-number-taken", {{"node", node_number()}});
-          return link_lost("node number taken");
-        }
-        for (std::size_t i = 2; i < reply->elements; ++i)
-          log::warn("cluster-node-lost", {{"node", std::string(text_of(reply->element[i]))}});
-        // Redis did not know us (restarted empty, or took us for dead): tell it again.
-        if (number_of(reply->element[0]) == 0 && available()) resync_and_reload();
-      });
+  run_script(heartbeat_script,
+             {std::to_string(node_number()),
+              std::to_string(std::chrono::milliseconds(cluster_node_lease).count()),
+              options_.node_id},
+             [this, generation = link_generation_](const redisReply* reply) {
+               if (generation != link_generation_) return;
+               const auto answer = read_heartbeat_reply(reply);
+               if (!answer) return link_lost("heartbeat failed");
+               heartbeats_unanswered_ = 0;
+               if (answer->owner != options_.node_id) {
+                 // Redis restarted empty and gave our number to a newer node: never share one.
+                 log::error("cluster-number-taken", {{"node", node_number()}});
+                 return link_lost("node number taken");
+               }
+               for (const auto node : answer->lost_nodes)
+                 log::warn("cluster-node-lost", {{"node", std::string(node)}});
+               // Redis did not know us (restarted empty, or took us for dead): tell it again.
+               if (answer->forgotten && available()) resync_and_reload();
+             });
   heartbeat_timer_.expires_after(cluster_heartbeat_interval);
   heartbeat_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec) heartbeat();
@@ -394,15 +364,10 @@ void RedisRouter::send_join(std::shared_ptr<JoinRequest> request) {
 
 void RedisRouter::on_join_reply(const std::shared_ptr<JoinRequest>& request,
                                 const redisReply* reply) {
-  const bool answered = is_array(reply) && reply->elements > 0;
-  const auto verdict = answered ? text_of(reply->element[0]) : std::string_view();
-  const bool granted = verdict == "ok" && reply->elements >= 4 && number_of(reply->element[2]) &&
-                       number_of(reply->element[3]);
-  // Plain numbers, not optionals: GCC 12 takes these for uninitialized past the check.
-  const std::uint64_t version = granted ? number_of(reply->element[2]).value_or(0) : 0;
-  const std::uint64_t suffix = granted ? number_of(reply->element[3]).value_or(0) : 0;
-  if (!granted) {
-    if (reply != nullptr && reply->type == REDIS_REPLY_ERROR)
+  auto answer = read_join_reply(reply, request->snapshot);
+  using Verdict = JoinReply::Verdict;
+  if (answer.verdict != Verdict::granted) {
+    if (is_error(reply))
       log::error("cluster-join-failed", {{"error", std::string(text_of(reply))}});
     {
       std::lock_guard lock(mutex_);
@@ -410,12 +375,14 @@ void RedisRouter::on_join_reply(const std::shared_ptr<JoinRequest>& request,
         --it->second.joins_in_flight;
       drop_if_unused(request->room);
     }
-    const auto code = verdict == "full"    ? protocol::ErrorCode::room_full
-                      : verdict == "taken" ? protocol::ErrorCode::name_in_use
-                                           : protocol::ErrorCode::cluster_unavailable;
+    const auto code = answer.verdict == Verdict::full    ? protocol::ErrorCode::room_full
+                      : answer.verdict == Verdict::taken ? protocol::ErrorCode::name_in_use
+                                                         : protocol::ErrorCode::cluster_unavailable;
     return request->done({code, {}});
   }
-  auto name = suffix == 0 ? request->wanted : protocol::with_suffix(request->wanted, suffix);
+  const auto version = answer.version;
+  auto name =
+      answer.suffix == 0 ? request->wanted : protocol::with_suffix(request->wanted, answer.suffix);
   const auto connection = request->member.connection_id;
   {
     std::lock_guard lock(mutex_);
@@ -433,7 +400,7 @@ void RedisRouter::on_join_reply(const std::shared_ptr<JoinRequest>& request,
   auto& mirror = mirrors_[request->room];
   if (!locals_.contains(connection)) return; // left already: its leave follows
   if (request->snapshot && !mirror.loaded)
-    load_snapshot(request->room, mirror, version, members_in(reply, 4), &own);
+    load_snapshot(request->room, mirror, version, std::move(answer.members), &own);
   else
     apply(request->room, mirror, std::move(own));
 }
@@ -478,8 +445,8 @@ void RedisRouter::send_to(std::string_view room, std::string_view name, const Ou
   }
   if (!available())
     return sender.peer.undeliverable(protocol::ErrorCode::cluster_unavailable, name, message.text);
-  const DirectedRecord record{std::string(room),
-                              std::string(name),
+  const DirectedRecord record{room,
+                              name,
                               member->connection_id,
                               sender.connection_id,
                               static_cast<std::uint8_t>(message.kind),
@@ -487,22 +454,29 @@ void RedisRouter::send_to(std::string_view room, std::string_view name, const Ou
   const bool queued = queue_for(
       node_number_of(member->connection_id),
       [&](std::string& batch) { append_record(batch, record); },
-      SentDirected{sender.connection_id, std::string(name), message.text});
+      SentMessage{sender.connection_id, std::string(name), message.text});
   if (!queued)
     sender.peer.undeliverable(protocol::ErrorCode::cluster_unavailable, name, message.text);
 }
 
-void RedisRouter::broadcast(std::string_view room, const Outbound& message) {
-  mirror_.broadcast(room, message);
-  if (!available()) return;
-  const BroadcastRecord record{std::string(room), static_cast<std::uint8_t>(message.kind),
-                               *message.text};
-  for (const auto node : mirror_.remote_nodes(room))
-    queue_for(node, [&](std::string& batch) { append_record(batch, record); });
+void RedisRouter::broadcast(std::string_view room, const Outbound& message, Sender sender) {
+  const auto nodes = mirror_.broadcast_here(room, message);
+  if (nodes.empty()) return;
+  // Members on other nodes miss it: the sender hears so, as for a directed message.
+  if (!available())
+    return sender.peer.undeliverable(protocol::ErrorCode::cluster_unavailable, {}, message.text);
+  const BroadcastRecord record{room, static_cast<std::uint8_t>(message.kind), *message.text};
+  bool refused = false;
+  for (const auto node : nodes)
+    refused |= !queue_for(
+        node, [&](std::string& batch) { append_record(batch, record); },
+        SentMessage{sender.connection_id, {}, message.text});
+  if (refused)
+    sender.peer.undeliverable(protocol::ErrorCode::cluster_unavailable, {}, message.text);
 }
 
 bool RedisRouter::queue_for(std::uint64_t node, const std::function<void(std::string&)>& append,
-                            std::optional<SentDirected> directed) {
+                            std::optional<SentMessage> sent) {
   bool post = false;
   {
     std::lock_guard lock(mutex_);
@@ -511,7 +485,8 @@ bool RedisRouter::queue_for(std::uint64_t node, const std::function<void(std::st
     const auto before = outgoing.batch.size();
     append(outgoing.batch);
     outgoing_bytes_ += outgoing.batch.size() - before;
-    if (directed) outgoing.directed.push_back(std::move(*directed));
+    ++outgoing.messages;
+    if (sent) outgoing.sent.push_back(std::move(*sent));
     post = !std::exchange(flush_posted_, true);
   }
   // Everything queued until the strand runs this goes out as one PUBLISH per node.
@@ -528,33 +503,37 @@ void RedisRouter::flush_outgoing() {
     flush_posted_ = false;
   }
   for (auto& [node, outgoing] : batches) {
+    batches_published_.fetch_add(1, std::memory_order_relaxed);
+    messages_published_.fetch_add(outgoing.messages, std::memory_order_relaxed);
     const auto channel = "sb:c:" + std::to_string(node);
     const std::string_view publish[] = {"PUBLISH", channel, outgoing.batch};
-    auto directed = std::make_shared<std::vector<SentDirected>>(std::move(outgoing.directed));
-    const auto answered = [this, directed](const redisReply* reply) {
+    auto sent = std::make_shared<std::vector<SentMessage>>(std::move(outgoing.sent));
+    const auto answered = [this, sent](const redisReply* reply) {
       // Nobody subscribed there (the node is gone or cut off from Redis), or no answer: the
-      // senders of its directed messages are told; broadcasts just miss that node.
-      if (number_of(reply).value_or(0) != 0) return;
-      std::vector<std::pair<std::shared_ptr<Peer>, SentDirected*>> refused;
-      {
-        std::lock_guard lock(mutex_);
-        for (auto& sent : *directed)
-          if (const auto it = locals_.find(sent.sender); it != locals_.end())
-            if (auto peer = it->second.peer.lock()) refused.emplace_back(std::move(peer), &sent);
-      }
-      for (auto& [peer, sent] : refused)
-        peer->undeliverable(protocol::ErrorCode::cluster_unavailable, sent->target, sent->text);
+      // senders are told.
+      if (number_of(reply).value_or(0) == 0) refuse(*sent);
     };
     if (!commands_ || !commands_->command(publish, answered)) answered(nullptr);
   }
 }
 
+void RedisRouter::refuse(std::vector<SentMessage>& unsent) {
+  std::vector<std::pair<std::shared_ptr<Peer>, SentMessage*>> senders;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& sent : unsent)
+      if (const auto it = locals_.find(sent.sender); it != locals_.end())
+        if (auto peer = it->second.peer.lock()) senders.emplace_back(std::move(peer), &sent);
+  }
+  for (auto& [peer, sent] : senders)
+    peer->undeliverable(protocol::ErrorCode::cluster_unavailable, sent->target, sent->text);
+}
+
 void RedisRouter::on_push(const redisReply* reply) {
-  if (!is_array(reply) || reply->elements < 3) return;
-  const auto kind = text_of(reply->element[0]);
-  if (kind == "subscribe") return on_subscribed();
-  if (kind == "unsubscribe" && finished_) return finish_now();
-  if (kind == "message") handle_batch(text_of(reply->element[2]));
+  const auto push = read_push(reply);
+  if (push.kind == Push::Kind::subscribed) return on_subscribed();
+  if (push.kind == Push::Kind::unsubscribed && finished_) return finish_now();
+  if (push.kind == Push::Kind::message) handle_batch(push.payload);
 }
 
 void RedisRouter::handle_batch(std::string_view batch) {
@@ -564,26 +543,29 @@ void RedisRouter::handle_batch(std::string_view batch) {
     return;
   }
   for (auto& record : *records) {
+    if (!std::holds_alternative<PresenceRecord>(record))
+      messages_received_.fetch_add(1, std::memory_order_relaxed);
     if (auto* directed = std::get_if<DirectedRecord>(&record)) {
       const auto member = mirror_.find(directed->room, directed->target);
       std::shared_ptr<Peer> peer;
       if (member && !member->remote && member->connection_id == directed->target_connection)
         peer = member->peer.lock();
       if (peer) {
-        peer->deliver(Outbound(make_shared_text(std::move(directed->text)),
+        peer->deliver(Outbound(make_shared_text(std::string(directed->text)),
                                static_cast<MessageKind>(directed->kind)));
       } else {
         // Left since the sender's node looked: unknown-target, back on the sender's node.
         const UndeliverableRecord bounce{
             directed->sender_connection,
             static_cast<std::uint8_t>(protocol::ErrorCode::unknown_target), directed->target,
-            std::move(directed->text)};
+            directed->text};
         queue_for(node_number_of(directed->sender_connection),
                   [&](std::string& out) { append_record(out, bounce); });
       }
     } else if (auto* broadcast = std::get_if<BroadcastRecord>(&record)) {
-      mirror_.broadcast(broadcast->room, Outbound(make_shared_text(std::move(broadcast->text)),
-                                                  static_cast<MessageKind>(broadcast->kind)));
+      mirror_.broadcast_here(broadcast->room,
+                             Outbound(make_shared_text(std::string(broadcast->text)),
+                                      static_cast<MessageKind>(broadcast->kind)));
     } else if (auto* bounce = std::get_if<UndeliverableRecord>(&record)) {
       std::shared_ptr<Peer> peer;
       {
@@ -593,7 +575,7 @@ void RedisRouter::handle_batch(std::string_view batch) {
       }
       if (peer)
         peer->undeliverable(static_cast<protocol::ErrorCode>(bounce->code), bounce->target,
-                            make_shared_text(std::move(bounce->text)));
+                            make_shared_text(std::string(bounce->text)));
     } else if (auto* presence = std::get_if<PresenceRecord>(&record)) {
       const auto room = presence->room; // the record is moved below
       std::lock_guard lock(mutex_);
@@ -609,6 +591,12 @@ RouterStats RedisRouter::stats() const {
   return mirror_.stats();
 }
 
+std::optional<ClusterStats> RedisRouter::cluster_stats() const {
+  constexpr auto relaxed = std::memory_order_relaxed;
+  return ClusterStats{available(), link_losses_.load(relaxed), batches_published_.load(relaxed),
+                      messages_published_.load(relaxed), messages_received_.load(relaxed)};
+}
+
 void RedisRouter::shutdown() {
   mirror_.shutdown();
 }
@@ -616,7 +604,7 @@ void RedisRouter::shutdown() {
 void RedisRouter::finish() {
   net::post(strand_, [this] {
     finished_ = true;
-    available_ = false;
+    set_available(false);
     heartbeat_timer_.cancel();
     reconnect_timer_.cancel();
     if (!subscriber_ || !subscriber_->connected()) return finish_now();
@@ -703,9 +691,11 @@ void RedisRouter::load_snapshot(const std::string& room, Mirror& mirror, std::ui
   // Remote members the snapshot no longer has (or has under another connection) go.
   for (const auto& [name, info] : mirror_.members(room)) {
     if (!info.remote) continue;
-    const bool kept = std::any_of(members.begin(), members.end(), [&](const auto& member) {
-      return member.first == name && member.second == info.connection_id;
-    });
+    // Named captures: clang 14 cannot capture structured bindings (the fuzz build's compiler).
+    const bool kept = std::any_of(members.begin(), members.end(),
+                                  [&name = name, id = info.connection_id](const auto& member) {
+                                    return member.first == name && member.second == id;
+                                  });
     if (!kept) mirror_.leave(room, name, info.connection_id);
   }
   for (const auto& [name, connection] : members) {

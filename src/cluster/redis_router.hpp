@@ -53,8 +53,10 @@ public:
   ~RedisRouter() override;
 
   // Connects, and keeps reconnecting until finish(). `numbered` runs once, on the router's
-  // strand, when Redis has given this node its number (routing/connection_id.hpp).
-  void start(std::function<void(std::uint64_t node_number)> numbered);
+  // strand, when Redis has given this node its number (routing/connection_id.hpp);
+  // `availability`, if given, on the strand whenever available() changes.
+  void start(std::function<void(std::uint64_t node_number)> numbered,
+             std::function<void(bool available)> availability = {});
   // Connected, registered and in step with Redis: joins and cross-node messages work.
   bool available() const override { return available_.load(std::memory_order_acquire); }
   std::uint64_t node_number() const { return node_number_.load(std::memory_order_acquire); }
@@ -64,8 +66,9 @@ public:
   void leave(std::string_view room, std::string_view name, std::uint64_t connection_id) override;
   void send_to(std::string_view room, std::string_view name, const Outbound& message,
                Sender sender) override;
-  void broadcast(std::string_view room, const Outbound& message) override;
+  void broadcast(std::string_view room, const Outbound& message, Sender sender) override;
   RouterStats stats() const override;
+  std::optional<ClusterStats> cluster_stats() const override;
   void shutdown() override;
   void finish() override;
 
@@ -93,16 +96,17 @@ private:
     std::string name;
     std::vector<std::string> keys;
   };
-  // A directed message written to another node's channel: told to its sender if nobody
-  // was listening there.
-  struct SentDirected {
+  // A message written to another node's channel: told to its sender if nobody was listening
+  // there. `target` is empty for a broadcast.
+  struct SentMessage {
     std::uint64_t sender = 0;
     std::string target;
     SharedText text;
   };
   struct Outgoing {
     std::string batch;
-    std::vector<SentDirected> directed;
+    std::size_t messages = 0;
+    std::vector<SentMessage> sent;
   };
   struct JoinRequest {
     std::string room;
@@ -126,6 +130,8 @@ private:
   void send_join(std::shared_ptr<JoinRequest> request);
   void on_join_reply(const std::shared_ptr<JoinRequest>& request, const redisReply* reply);
   void flush_outgoing();
+  // Tells the senders of messages that did not reach their node: cluster_unavailable.
+  void refuse(std::vector<SentMessage>& unsent);
   void on_push(const redisReply* reply);
   void handle_batch(std::string_view batch);
   void reload(const std::string& room);
@@ -142,7 +148,7 @@ private:
   void drop_if_unused(const std::string& room);
   // Queues a record for a node's channel; false when too much is queued already.
   bool queue_for(std::uint64_t node, const std::function<void(std::string&)>& append,
-                 std::optional<SentDirected> directed = std::nullopt);
+                 std::optional<SentMessage> sent = std::nullopt);
 
   boost::asio::any_io_executor strand_;
   const RedisRouterOptions options_;
@@ -151,9 +157,18 @@ private:
   LocalRouter mirror_;
 
   std::function<void(std::uint64_t)> numbered_;
+  std::function<void(bool)> availability_;
+  // Strand only: sets available_ and tells availability_ of a change.
+  void set_available(bool available);
   std::atomic<bool> available_{false};
   std::atomic<std::uint64_t> node_number_{0};
   std::atomic<bool> finished_{false};
+  // For cluster_stats(): written on the strand (and by senders' threads for published
+  // messages), read by /metrics.
+  std::atomic<std::uint64_t> link_losses_{0};
+  std::atomic<std::uint64_t> batches_published_{0};
+  std::atomic<std::uint64_t> messages_published_{0};
+  std::atomic<std::uint64_t> messages_received_{0};
 
   // Strand only.
   std::shared_ptr<RedisConnection> commands_;

@@ -82,6 +82,17 @@ struct Limits {
   std::chrono::milliseconds presence_interval{50};
   // On SIGINT/SIGTERM clients get a 1001 close; whoever has not gone after this is cut off.
   std::chrono::seconds shutdown_timeout{5};
+  // A client that registered with the "resume" capability and lost its connection keeps its
+  // name, its room and what is sent to it for this long (bounded like its send queue, by
+  // max_queue_bytes and max_queue_messages): enough for a phone to change networks or a
+  // laptop to wake, not so long that a name nobody comes back for is held for minutes. Others
+  // see it leave when the grace ends. 0 turns resume off.
+  std::chrono::seconds resume_grace{30};
+  // Clients that ask (the "heartbeat" capability) get {"type":"ping"} this often and answer
+  // with a "pong": a browser cannot see WebSocket pings, and would otherwise notice a dead
+  // connection only when TCP gives up (minutes). Missing two pings, it knows in 2 intervals.
+  // 0 turns it off.
+  std::chrono::seconds heartbeat_interval{15};
 
   RateLimit message_rate() const { return {max_msg_rate, msg_burst}; }
   RateLimit byte_rate() const { return {max_byte_rate, byte_burst}; }

@@ -44,15 +44,23 @@ inline constexpr std::size_t linear_name_suffixes = 64;
 
 // Each node marks itself alive in Redis this often; one silent for the lease is dead, and the
 // next heartbeat of any other node removes its users (user-left to everyone). A node killed
-// is gone from every list within lease + interval + a presence interval: 3 + 1 + 0.05 s, the
-// 5 s the cluster promises, with a second to spare for a slow Redis.
-inline constexpr auto cluster_heartbeat_interval = std::chrono::seconds(1);
+// is gone from every list within lease + interval + the fan-out of the leaves: 3 + 0.5 s +
+// up to a second with 5,000 users to tell (bench/cluster nodeloss), inside the 5 s the cluster
+// promises. The lease stays at 3 s (six silent heartbeats) so a slow Redis does not get a live
+// node reaped; a 1 s interval put the worst case at 5.1 s.
+inline constexpr auto cluster_heartbeat_interval = std::chrono::milliseconds(500);
 inline constexpr auto cluster_node_lease = std::chrono::seconds(3);
 // Connecting to Redis gives up after this; reconnection waits first this, doubling up to the
 // longest (each wait with up to a quarter of random jitter, so nodes do not come back in step).
 inline constexpr auto redis_connect_timeout = std::chrono::seconds(2);
 inline constexpr auto redis_reconnect_first = std::chrono::milliseconds(100);
 inline constexpr auto redis_reconnect_longest = std::chrono::seconds(2);
+// Elements of one array in a Redis reply. hiredis 0.14 allocates an array's element pointers
+// as soon as it reads "*<count>", before any element arrives: "*400000000" from a broken or
+// hostile server was a 3.2 GB allocation (found by fuzz_redis_replies). The largest array we
+// ask for is a room's snapshot, 2 per member plus 4: 4 M elements is a room of 2 M, forty
+// times --max-room-users' default.
+inline constexpr int redis_max_reply_elements = 4 * 1024 * 1024;
 // Messages for other nodes waiting to be written to Redis. Past this (Redis slower than the
 // clients, for seconds) cross-node messages are refused with cluster-unavailable instead of
 // held: memory stays bounded and no sender is left thinking a message went.

@@ -8,7 +8,7 @@
 
 namespace switchboard {
 
-// --- WebSocket session (src/net/ws_session.cpp) ---
+// --- WebSocket session (src/net/ws_session_impl.hpp) ---
 
 // How much of an oversized message is read (and thrown away) per read call.
 inline constexpr std::size_t discard_chunk = 64 * 1024;

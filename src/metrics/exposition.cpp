@@ -2,6 +2,7 @@
 
 #include "net/server_context.hpp"
 #include "protocol/error_code.hpp"
+#include "session/resume_registry.hpp"
 #include "tls/tls_stream.hpp"
 
 #include <array>
@@ -56,6 +57,7 @@ struct Totals {
   std::array<std::uint64_t, rate_limit_count> rate_limit_waits{};
   std::uint64_t rate_limit_wait_ns = 0;
   std::uint64_t turn_credentials = 0;
+  std::array<std::uint64_t, metrics::resume_result_names.size()> resumes{};
   std::uint64_t presence_flushes = 0;
   std::array<std::uint64_t, LatencyHistogram::buckets + 1> latency{};
   std::uint64_t latency_sum_us = 0;
@@ -92,6 +94,7 @@ Totals sum_threads(const ServerMetrics& metrics) {
     add_all(totals.rate_limit_waits, counters.rate_limit_waits);
     totals.rate_limit_wait_ns += counters.rate_limit_wait_ns.get();
     totals.turn_credentials += counters.turn_credentials.get();
+    add_all(totals.resumes, counters.resumes);
     totals.presence_flushes += counters.presence_flushes.get();
     add_histogram(totals.latency, totals.latency_sum_us, counters.relay_latency_us);
     add_histogram(totals.batch, totals.batch_sum, counters.batch_messages);
@@ -192,11 +195,33 @@ double start_time(const ServerContext& context) {
   return duration<double>(system_clock::now().time_since_epoch() - up).count();
 }
 
+// With --redis: the link to Redis and the traffic with the other nodes (docs/cluster.md).
+void add_cluster(std::vector<MetricFamily>& families, const ClusterStats& cluster) {
+  families.push_back(gauge("switchboard_cluster_up",
+                           "1 while this node reaches Redis and is in step with the cluster; 0: "
+                           "registrations and messages for other nodes are refused",
+                           cluster.available ? 1 : 0));
+  families.push_back(counter("switchboard_cluster_link_losses_total",
+                             "Times this node lost its link to Redis",
+                             static_cast<double>(cluster.link_losses)));
+  families.push_back(counter("switchboard_cluster_publishes_total",
+                             "PUBLISHes to other nodes' channels (one per node per batch)",
+                             static_cast<double>(cluster.batches_published)));
+  families.push_back(counter("switchboard_cluster_messages_sent_total",
+                             "Messages sent to other nodes (directed, broadcast, bounced), in "
+                             "those PUBLISHes",
+                             static_cast<double>(cluster.messages_published)));
+  families.push_back(counter("switchboard_cluster_messages_received_total",
+                             "Messages other nodes published for this node's users",
+                             static_cast<double>(cluster.messages_received)));
+}
+
 } // namespace
 
 std::string exposition(const ServerContext& context) {
   const auto stats = context.router.stats();
-  const auto total = static_cast<double>(context.connections.count());
+  // Client ports only: a scrape on --metrics-bind is not a client's connection.
+  const auto total = static_cast<double>(context.connections.clients());
   const auto websockets = static_cast<double>(context.metrics.websockets());
   const auto users = static_cast<double>(stats.users);
   std::vector<MetricFamily> families;
@@ -218,6 +243,12 @@ std::string exposition(const ServerContext& context) {
       gauge("switchboard_rooms", "Rooms with at least one user", static_cast<double>(stats.rooms)));
   families.push_back(gauge("switchboard_tls_connections", "Connections over TLS",
                            static_cast<double>(TlsCore::live())));
+  if (context.resumes != nullptr)
+    families.push_back(gauge("switchboard_sessions_awaiting_resume",
+                             "Users whose connection dropped, held for --resume-grace: still in "
+                             "their room, their messages kept",
+                             static_cast<double>(context.resumes->awaiting())));
+  if (const auto cluster = context.router.cluster_stats()) add_cluster(families, *cluster);
   families.push_back(gauge("switchboard_draining",
                            "1 once shutdown began (SIGTERM or SIGINT): /readyz answers 503",
                            context.draining ? 1 : 0));
@@ -279,6 +310,10 @@ std::string exposition(const ServerContext& context) {
   families.push_back(counter("switchboard_turn_credentials_total",
                              "TURN credentials issued (in config messages)",
                              static_cast<double>(totals.turn_credentials)));
+  families.push_back(counters_by("switchboard_resumes_total",
+                                 "Connections that came back with ?resume=: resumed, or failed "
+                                 "(resume-failed: they started a new session)",
+                                 "result", metrics::resume_result_names, totals.resumes));
   families.push_back(counter("switchboard_presence_flushes_total",
                              "Presence updates sent to a room (each coalescing its changes)",
                              static_cast<double>(totals.presence_flushes)));

@@ -99,6 +99,9 @@ AuthFailure auth_failure_for(std::string_view refusal_code);
 // Which inbound limit made a connection wait before its next read.
 enum class RateLimit : std::uint8_t { messages, bytes, broadcasts };
 inline constexpr std::size_t rate_limit_count = 3;
+// How a ?resume= went.
+inline constexpr std::array<std::string_view, 2> resume_result_names = {"resumed", "failed"};
+
 inline constexpr std::array<std::string_view, rate_limit_count> rate_limit_names = {
     "messages", "bytes", "broadcasts"};
 
@@ -130,6 +133,7 @@ struct alignas(64) ThreadCounters {
   std::array<LocalCount, rate_limit_count> rate_limit_waits{};
   LocalCount rate_limit_wait_ns;
   LocalCount turn_credentials;
+  std::array<LocalCount, resume_result_names.size()> resumes{};
   LocalCount presence_flushes;
   // Counts messages read, to pick every relay_latency_sample_every-th.
   LocalCount messages_read;
@@ -180,6 +184,7 @@ public:
   void error_sent(protocol::ErrorCode code) {
     local().errors_sent[static_cast<std::size_t>(code)].add(1);
   }
+  void resume_attempted(bool resumed) { local().resumes[resumed ? 0 : 1].add(1); }
   void closed(CloseReason reason) { local().closes[static_cast<std::size_t>(reason)].add(1); }
   void handshake(HandshakeResult result) {
     local().handshakes[static_cast<std::size_t>(result)].add(1);

@@ -35,7 +35,8 @@ void ConnectionTracker::abort_all() {
     connection->abort();
 }
 
-void ConnectionTracker::closed() {
+void ConnectionTracker::closed(bool client) {
+  if (client) clients_.fetch_sub(1, std::memory_order_relaxed);
   if (count_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   std::function<void()> callback;
   {

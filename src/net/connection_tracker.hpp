@@ -38,10 +38,18 @@ public:
     node_number_.store(number, std::memory_order_relaxed);
   }
 
-  // Counted from accept until the connection object is destroyed.
-  void opened() { count_.fetch_add(1, std::memory_order_relaxed); }
-  void closed();
+  // Counted from accept until the connection object is destroyed. `client` marks one on a
+  // client port: only those count against --max-connections, so a scrape on --metrics-bind
+  // never takes a client's place.
+  void opened(bool client) {
+    count_.fetch_add(1, std::memory_order_relaxed);
+    if (client) clients_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void closed(bool client);
+  // Every connection, the metrics port's too (shutdown waits for all of them).
   std::size_t count() const { return count_.load(std::memory_order_relaxed); }
+  // Connections on the client ports: what --max-connections bounds.
+  std::size_t clients() const { return clients_.load(std::memory_order_relaxed); }
 
   // The HTTP session registers; on upgrade the WebSocket session replaces it under the same id.
   void track(std::uint64_t id, std::weak_ptr<Closable> connection);
@@ -59,6 +67,7 @@ private:
   std::atomic<std::uint64_t> next_counter_{1};
   std::atomic<std::uint64_t> node_number_{0};
   std::atomic<std::size_t> count_{0};
+  std::atomic<std::size_t> clients_{0};
   std::mutex mutex_;
   std::unordered_map<std::uint64_t, std::weak_ptr<Closable>> connections_;
   std::function<void()> on_drained_;
@@ -68,16 +77,19 @@ private:
 class ConnectionSlot {
 public:
   ConnectionSlot() = default;
-  explicit ConnectionSlot(ConnectionTracker& tracker) : tracker_(&tracker) { tracker.opened(); }
+  ConnectionSlot(ConnectionTracker& tracker, bool client) : tracker_(&tracker), client_(client) {
+    tracker.opened(client);
+  }
   ConnectionSlot(ConnectionSlot&& other) noexcept
-      : tracker_(std::exchange(other.tracker_, nullptr)) {}
+      : tracker_(std::exchange(other.tracker_, nullptr)), client_(other.client_) {}
   ConnectionSlot& operator=(ConnectionSlot&&) = delete;
   ~ConnectionSlot() {
-    if (tracker_) tracker_->closed();
+    if (tracker_) tracker_->closed(client_);
   }
 
 private:
   ConnectionTracker* tracker_ = nullptr;
+  bool client_ = true;
 };
 
 } // namespace switchboard

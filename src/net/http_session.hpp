@@ -2,9 +2,10 @@
 // One TCP connection until it asks for a WebSocket: serves files and /healthz (with
 // keep-alive), or hands the connection to a WsSession on an upgrade request.
 //
-// `Stream` is beast::tcp_stream or TlsStream. With TLS configured every connection starts as
-// the plain kind and looks at its first bytes: a TLS ClientHello hands it to the TLS kind
-// (handshake, then the same requests), plain HTTP gets a 308 to https:// (or is served, with
+// `Stream` is beast::tcp_stream or TlsStream (or, in tests, Beast's in-memory test::stream). With
+// TLS configured every connection starts as the plain kind and looks at its first bytes: a TLS
+// ClientHello hands it to the TLS kind (handshake, then the same requests), plain HTTP gets a 308
+// to https:// (or is served, with
 // --tls-allow-plain).
 
 #include "auth/authenticator.hpp"
@@ -12,8 +13,10 @@
 #include "net/connection_tracker.hpp"
 #include "net/per_ip_limits.hpp"
 #include "net/server_context.hpp"
+#include "net/transport_ops.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message_generator.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -22,6 +25,8 @@
 #include <optional>
 
 namespace switchboard {
+
+class TlsStream;
 
 // Why the listener let a connection in only to answer it with a refusal (and close).
 enum class TurnAway : std::uint8_t {
@@ -76,9 +81,11 @@ public:
   void abort() override;
 
 private:
-  static constexpr bool is_tls = !std::is_same_v<Stream, boost::beast::tcp_stream>;
+  static constexpr bool is_tls = std::is_same_v<Stream, TlsStream>;
+  using Lowest = boost::beast::lowest_layer_type<Stream>;
+  using Transport = TransportOps<Lowest>;
 
-  boost::beast::tcp_stream& tcp() { return boost::beast::get_lowest_layer(stream_); }
+  Lowest& tcp() { return boost::beast::get_lowest_layer(stream_); }
   // Plain kind on a TLS port: TLS, or plain HTTP?
   void detect_tls();
   // TLS kind: the handshake, with the bytes detection read.

@@ -35,8 +35,6 @@ void Listener::stop() {
   });
 }
 
-namespace {} // namespace
-
 void Listener::accept() {
   if (context_.connections.count() >= context_.config.limits.accept_limit) {
     // Even the over-capacity answers are used up: let new clients wait in the backlog until a
@@ -65,7 +63,7 @@ void Listener::on_accept(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   auto& connections = context_.connections;
   const bool for_clients = role_ == PortRole::clients;
-  auto turn_away = for_clients && connections.count() >= context_.config.limits.max_connections
+  auto turn_away = for_clients && connections.clients() >= context_.config.limits.max_connections
                        ? TurnAway::over_capacity
                        : TurnAway::none;
   // A direct client is counted against its own address now; a trusted proxy's clients are
@@ -81,7 +79,7 @@ void Listener::on_accept(tcp::socket socket) {
   if (turn_away == TurnAway::too_many_from_address || turn_away == TurnAway::too_fast_from_address)
     log_address_refusal(peer.address(), turn_away);
   std::make_shared<PlainHttpSession>(
-      beast::tcp_stream(std::move(socket)), context_, ConnectionSlot(connections),
+      beast::tcp_stream(std::move(socket)), context_, ConnectionSlot(connections, for_clients),
       std::move(ip_slot), connections.next_id(), turn_away, ec ? tcp::endpoint() : peer, role_)
       ->run();
 }

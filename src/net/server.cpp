@@ -135,12 +135,17 @@ Server::Server(Config config)
       // The metrics' address only: the router counts presence flushes, which run once the
       // context (constructed next) exists.
       router_(make_router(config_, ioc_.get_executor(), &context_.metrics)),
+      resumes_(config_.limits.resume_grace.count() > 0
+                   ? std::make_unique<ResumeRegistry>(net::make_strand(ioc_),
+                                                      config_.limits.resume_grace)
+                   : nullptr),
       context_{config_,
                *router_,
                connections_,
                canonical_web_root(config_.web_root),
                std::chrono::steady_clock::now(),
-               make_shared_text(protocol::make_config_message(config_.ice_servers)),
+               make_shared_text(protocol::make_config_message(config_.ice_servers,
+                                                              protocol::session_timings(config_))),
                per_ip_,
                tls_.get(),
                authenticator_.get(),
@@ -148,6 +153,7 @@ Server::Server(Config config)
       control_(net::make_strand(ioc_)), signals_(control_, SIGINT, SIGTERM),
       reload_signals_(control_, SIGHUP), shutdown_deadline_(control_) {
   fit_connections_to_open_file_limit(config_.limits);
+  context_.resumes = resumes_.get();
   if (auto* cluster = dynamic_cast<cluster::RedisRouter*>(router_.get())) {
     context_.numbered = false;
     cluster->start([this](std::uint64_t number) {
@@ -242,6 +248,9 @@ void Server::begin_shutdown(int signal) {
   // WebSockets are refused (503), and every answer ends its connection.
   context_.draining = true;
   router_->shutdown();
+  // Nobody can come back to a server that is stopping: the names of those away are given
+  // back now, while the router still runs.
+  if (resumes_) resumes_->end_all();
   connections_.on_drained([this] { net::post(control_, [this] { on_drained(); }); });
   connections_.shutdown_all();
   shutdown_deadline_.expires_after(config_.limits.shutdown_timeout);

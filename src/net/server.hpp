@@ -16,6 +16,7 @@
 #include "net/listener.hpp"
 #include "net/server_context.hpp"
 #include "routing/local_router.hpp"
+#include "session/resume_registry.hpp"
 #include "tls/tls_context.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -55,6 +56,8 @@ private:
   ConnectionTracker connections_;
   // LocalRouter, or with --redis a cluster::RedisRouter.
   std::unique_ptr<Router> router_;
+  // The sessions clients may resume; null with --resume-grace 0.
+  std::unique_ptr<ResumeRegistry> resumes_;
   ServerContext context_;
   std::shared_ptr<Listener> listener_;
   // --metrics-bind's; null without.

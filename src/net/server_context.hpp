@@ -17,6 +17,7 @@
 namespace switchboard {
 
 class TlsContextStore;
+class ResumeRegistry;
 namespace auth {
 class Authenticator;
 class JwtAuthenticator;
@@ -39,6 +40,9 @@ struct ServerContext {
   auth::Authenticator* authenticator = nullptr;
   // The same object when it is --auth jwt: renews tokens on live connections.
   const auth::JwtAuthenticator* jwt = nullptr;
+  // The sessions a client may resume (session/resume_registry.hpp); null with
+  // --resume-grace 0.
+  ResumeRegistry* resumes = nullptr;
   // Set when shutdown begins, before any connection is told: /readyz answers 503 from then on.
   std::atomic<bool> draining{false};
   // How WebSockets are closed then: 1012 "service restart" after SIGTERM (a service manager

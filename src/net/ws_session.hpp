@@ -71,6 +71,10 @@ private:
   void deadline_changed() override;
   void on_strand(std::function<void()> work) override;
   void resume_reading() override;
+  void send_now(Outbound message) override;
+  void heartbeat_started() override;
+  // Sends a ping, then waits --heartbeat-interval for the next.
+  void arm_heartbeat();
   // Arms deadline_timer_ for next_deadline(), if there is one.
   void arm_deadline();
   // Posts write_next (writing_ is set until the write it starts completes).
@@ -133,6 +137,8 @@ private:
   std::unique_ptr<Closing> closing_state_;
   // For ClientSession's timed work (token expiry, TURN renewal).
   std::unique_ptr<boost::asio::steady_timer> deadline_timer_;
+  // Only for clients that asked for heartbeats.
+  std::unique_ptr<boost::asio::steady_timer> heartbeat_timer_;
   const std::chrono::steady_clock::time_point opened_at_;
 };
 

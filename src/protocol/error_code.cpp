@@ -50,6 +50,9 @@ constexpr ErrorCodeInfo table[] = {
      "This server does not use tokens (--auth jwt); there is nothing to renew."},
     {ErrorCode::cluster_unavailable, "cluster-unavailable",
      "This server cannot reach the rest of its cluster just now; try again in a moment."},
+    {ErrorCode::resume_failed, "resume-failed",
+     "That session cannot be resumed (it ended, or what was missed no longer fits); this "
+     "connection starts a new one."},
 };
 
 constexpr bool in_enum_order() {

@@ -41,10 +41,14 @@ enum class ErrorCode {
   // With --redis: this node cannot reach Redis now. A registration is refused (another node
   // could hand out the same name meanwhile); a message for a user on another node is not sent.
   cluster_unavailable,
+  // ?resume= named no session that can be resumed (unknown, past its grace, its buffer
+  // overflowed, another room, a `last` it cannot replay from): the connection goes on as a
+  // fresh one, whose `id` follows.
+  resume_failed,
 };
 
 inline constexpr std::size_t error_code_count =
-    static_cast<std::size_t>(ErrorCode::cluster_unavailable) + 1;
+    static_cast<std::size_t>(ErrorCode::resume_failed) + 1;
 
 struct ErrorCodeInfo {
   ErrorCode code;

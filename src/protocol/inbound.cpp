@@ -12,9 +12,16 @@
 namespace switchboard::protocol {
 namespace {
 
-constexpr std::array<std::string_view, 9> reserved_types = {
-    "id",    "userlist", "user-joined",    "user-left",    "rejectusername",
-    "error", "config",   "token-expiring", "token-renewed"};
+constexpr std::array<std::string_view, 11> reserved_types = {
+    "id",    "userlist", "user-joined",    "user-left",     "rejectusername",
+    "error", "config",   "token-expiring", "token-renewed", "resumed",
+    "ping"};
+
+bool has_capability(const boost::json::array& list, std::string_view wanted) {
+  return std::any_of(list.begin(), list.end(), [&](const auto& cap) {
+    return cap.is_string() && cap.get_string() == wanted;
+  });
+}
 
 Inbound parse_register(const boost::json::object& message) {
   const auto* name = message.if_contains("name");
@@ -23,12 +30,12 @@ Inbound parse_register(const boost::json::object& message) {
   auto checked = make_user_name(text);
   if (const auto* error = std::get_if<ErrorCode>(&checked)) return Rejection{*error, "username"};
 
-  RegisterRequest request{std::string(text), std::get<UserName>(std::move(checked)), false};
+  RegisterRequest request{std::string(text), std::get<UserName>(std::move(checked))};
   if (const auto* caps = message.if_contains("capabilities"); caps && caps->is_array()) {
     const auto& list = caps->get_array();
-    request.presence_deltas = std::any_of(list.begin(), list.end(), [](const auto& cap) {
-      return cap.is_string() && cap.get_string() == "presence-deltas";
-    });
+    request.presence_deltas = has_capability(list, "presence-deltas");
+    request.resume = has_capability(list, "resume");
+    request.heartbeat = has_capability(list, "heartbeat");
   }
   return request;
 }
@@ -91,6 +98,17 @@ Inbound parse_inbound(std::string_view text, const InboundLimits& limits) {
     if (token == nullptr || !token->is_string())
       return Rejection{ErrorCode::token_invalid, "token"};
     return TokenRequest{std::string(token->get_string())};
+  }
+
+  if (type == "pong") {
+    PongRequest pong;
+    if (const auto* received = message.if_contains("received");
+        received != nullptr && received->is_number()) {
+      boost::system::error_code number_ec;
+      const auto count = received->to_number<std::uint64_t>(number_ec);
+      if (!number_ec) pong.received = count;
+    }
+    return pong;
   }
 
   RelayRequest request{std::string(type), {}, text, std::move(*members), std::nullopt};

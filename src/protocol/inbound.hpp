@@ -7,6 +7,7 @@
 #include "protocol/user_name.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@ struct RegisterRequest {
   UserName name;
   // The client asked for user-joined / user-left instead of full user lists.
   bool presence_deltas = false;
+  // The client counts what it receives and will come back with ?resume= after a drop.
+  bool resume = false;
+  // The client wants {"type":"ping"} every heartbeat interval (and answers "pong").
+  bool heartbeat = false;
 };
 
 // Anything that is relayed to other users: chat, offers, answers, candidates, unknown types.
@@ -49,13 +54,19 @@ struct TokenRequest {
   std::string token;
 };
 
+// {"type":"pong","received":n}: the answer to a heartbeat ping; `received` (server messages
+// of this session the client has had) lets the server forget what it kept for a resume.
+struct PongRequest {
+  std::optional<std::uint64_t> received;
+};
+
 struct Rejection {
   ErrorCode code;
   // The "type" of the rejected message when it had a readable one, else empty.
   std::string request_type;
 };
 
-using Inbound = std::variant<RegisterRequest, RelayRequest, TokenRequest, Rejection>;
+using Inbound = std::variant<RegisterRequest, RelayRequest, TokenRequest, PongRequest, Rejection>;
 
 Inbound parse_inbound(std::string_view text, const InboundLimits& limits);
 

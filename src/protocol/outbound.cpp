@@ -26,28 +26,44 @@ boost::json::array ice_server_array(const std::vector<IceServer>& ice_servers) {
   return servers;
 }
 
-} // namespace
-
-std::string make_id_message(std::uint64_t connection_id) {
-  return boost::json::serialize(boost::json::object{{"type", "id"}, {"id", connection_id}});
+std::string config_message(boost::json::array ice_servers, SessionTimings timings) {
+  boost::json::object message{{"type", "config"}, {"iceServers", std::move(ice_servers)}};
+  if (timings.heartbeat_interval_s > 0) message["heartbeatInterval"] = timings.heartbeat_interval_s;
+  if (timings.resume_grace_s > 0) message["resumeGrace"] = timings.resume_grace_s;
+  return boost::json::serialize(message);
 }
 
-std::string make_config_message(const std::vector<IceServer>& ice_servers) {
-  return boost::json::serialize(
-      boost::json::object{{"type", "config"}, {"iceServers", ice_server_array(ice_servers)}});
+} // namespace
+
+std::string make_id_message(std::uint64_t connection_id, std::string_view resume_token) {
+  boost::json::object message{{"type", "id"}, {"id", connection_id}};
+  if (!resume_token.empty()) message["resume"] = resume_token;
+  return boost::json::serialize(message);
+}
+
+std::string make_resumed(std::uint64_t received) {
+  return boost::json::serialize(boost::json::object{{"type", "resumed"}, {"received", received}});
+}
+
+std::string make_ping(std::uint64_t received) {
+  return boost::json::serialize(boost::json::object{{"type", "ping"}, {"received", received}});
+}
+
+std::string make_config_message(const std::vector<IceServer>& ice_servers, SessionTimings timings) {
+  return config_message(ice_server_array(ice_servers), timings);
 }
 
 std::string make_config_message(const std::vector<IceServer>& ice_servers,
                                 const std::vector<std::string>& turn_urls,
-                                std::string_view turn_username, std::string_view turn_credential) {
+                                std::string_view turn_username, std::string_view turn_credential,
+                                SessionTimings timings) {
   auto servers = ice_server_array(ice_servers);
   boost::json::array urls;
   for (const auto& url : turn_urls)
     urls.emplace_back(url);
   servers.emplace_back(boost::json::object{
       {"urls", std::move(urls)}, {"username", turn_username}, {"credential", turn_credential}});
-  return boost::json::serialize(
-      boost::json::object{{"type", "config"}, {"iceServers", std::move(servers)}});
+  return config_message(std::move(servers), timings);
 }
 
 std::string make_token_expiring(std::int64_t expires_in) {

@@ -12,13 +12,29 @@
 
 namespace switchboard::protocol {
 
-std::string make_id_message(std::uint64_t connection_id);
-// {"type":"config","iceServers":[{"urls":...,"username":...,"credential":...}]}
+// {"type":"id","id":7,"resume":"<token>"}; no "resume" when the token is empty (resume off).
+std::string make_id_message(std::uint64_t connection_id, std::string_view resume_token = {});
+// {"type":"resumed","received":k}: the first message of a resumed connection.
+std::string make_resumed(std::uint64_t received);
+// {"type":"ping","received":k}: the heartbeat, with the client messages processed so far.
+std::string make_ping(std::uint64_t received);
+// What the config message tells besides the ICE servers; 0: not offered.
+struct SessionTimings {
+  std::int64_t heartbeat_interval_s = 0;
+  std::int64_t resume_grace_s = 0;
+};
+inline SessionTimings session_timings(const Config& config) {
+  return {config.limits.heartbeat_interval.count(), config.limits.resume_grace.count()};
+}
+// {"type":"config","iceServers":[{"urls":...,"username":...,"credential":...}],
+//  "heartbeatInterval":15,"resumeGrace":30}
 // `turn`: one more entry, for every URL of --turn-url, with this connection's credential.
-std::string make_config_message(const std::vector<IceServer>& ice_servers);
+std::string make_config_message(const std::vector<IceServer>& ice_servers,
+                                SessionTimings timings = {});
 std::string make_config_message(const std::vector<IceServer>& ice_servers,
                                 const std::vector<std::string>& turn_urls,
-                                std::string_view turn_username, std::string_view turn_credential);
+                                std::string_view turn_username, std::string_view turn_credential,
+                                SessionTimings timings = {});
 // {"type":"token-expiring","expires_in":s}: the connection is closed in s seconds unless it
 // sends a fresh token.
 std::string make_token_expiring(std::int64_t expires_in);

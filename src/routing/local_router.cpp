@@ -70,16 +70,20 @@ void LocalRouter::send_to(std::string_view room_name, std::string_view name,
   peer->deliver(message);
 }
 
-void LocalRouter::broadcast(std::string_view room_name, const Outbound& message) {
+std::vector<std::uint64_t> LocalRouter::broadcast_here(std::string_view room_name,
+                                                       const Outbound& message) {
   std::vector<std::shared_ptr<Peer>> peers;
+  std::vector<std::uint64_t> remote_nodes;
   {
     std::lock_guard lock(mutex_);
     const auto it = rooms_.find(room_name);
-    if (it == rooms_.end()) return;
+    if (it == rooms_.end()) return remote_nodes;
     it->second->presence.collect_peers(peers);
+    it->second->presence.collect_remote_nodes(remote_nodes);
   }
   for (const auto& peer : peers)
     peer->deliver(message);
+  return remote_nodes;
 }
 
 void LocalRouter::insert(std::string_view room_name, std::string name, MemberInfo member) {
@@ -97,18 +101,6 @@ std::optional<MemberInfo> LocalRouter::find(std::string_view room_name,
   if (const auto it = rooms_.find(room_name); it != rooms_.end())
     if (const auto* member = it->second->presence.find(name)) return *member;
   return std::nullopt;
-}
-
-std::vector<std::uint64_t> LocalRouter::remote_nodes(std::string_view room_name) const {
-  std::vector<std::uint64_t> nodes;
-  std::lock_guard lock(mutex_);
-  if (const auto it = rooms_.find(room_name); it != rooms_.end())
-    it->second->presence.for_each([&](const std::string&, const MemberInfo& member) {
-      const auto node = node_number_of(member.connection_id);
-      if (member.remote && std::find(nodes.begin(), nodes.end(), node) == nodes.end())
-        nodes.push_back(node);
-    });
-  return nodes;
 }
 
 std::vector<std::pair<std::string, MemberInfo>>

@@ -33,7 +33,9 @@ public:
   void leave(std::string_view room, std::string_view name, std::uint64_t connection_id) override;
   void send_to(std::string_view room, std::string_view name, const Outbound& message,
                Sender sender) override;
-  void broadcast(std::string_view room, const Outbound& message) override;
+  void broadcast(std::string_view room, const Outbound& message, Sender) override {
+    broadcast_here(room, message);
+  }
   RouterStats stats() const override;
   void shutdown() override;
 
@@ -43,8 +45,9 @@ public:
   void insert(std::string_view room, std::string name, MemberInfo member);
   // A copy of the member's entry, if the room has that name.
   std::optional<MemberInfo> find(std::string_view room, std::string_view name) const;
-  // The distinct nodes of the room's remote members (a broadcast goes to each once).
-  std::vector<std::uint64_t> remote_nodes(std::string_view room) const;
+  // Delivers to the room's members in this process, and says which nodes its remote members
+  // are on (a broadcast goes to each once), under one lock.
+  std::vector<std::uint64_t> broadcast_here(std::string_view room, const Outbound& message);
   // Every member: name and entry (to reconcile with a snapshot from Redis).
   std::vector<std::pair<std::string, MemberInfo>> members(std::string_view room) const;
 

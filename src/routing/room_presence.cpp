@@ -2,6 +2,7 @@
 
 #include "config/server_limits.hpp"
 #include "protocol/outbound.hpp"
+#include "routing/connection_id.hpp"
 
 #include <algorithm>
 #include <array>
@@ -90,6 +91,7 @@ void RoomPresence::add(protocol::UserName name, MemberInfo member) {
   const auto [member_it, added] =
       members_.emplace(std::move(name.text), Member{std::move(member), std::move(keys), false});
   if (!added) return;
+  count_remote(member_it->second.info, 1);
   const std::string& text = member_it->first;
   for_each_packed(member_it->second.keys,
                   [&](std::string_view key) { names_by_key_.emplace(std::string(key), &text); });
@@ -108,6 +110,7 @@ bool RoomPresence::remove(std::string_view name, std::uint64_t connection_id) {
         owner != names_by_key_.end() && owner->second == &it->first)
       names_by_key_.erase(owner);
   });
+  count_remote(it->second.info, -1);
   members_.erase(it);
   if (auto p = pending_.find(name); p != pending_.end() && p->second > 0)
     pending_.erase(p);
@@ -162,6 +165,26 @@ void RoomPresence::collect_peers(std::vector<std::shared_ptr<Peer>>& out) const 
   out.reserve(out.size() + members_.size());
   for (const auto& [name, member] : members_)
     if (auto peer = member.info.peer.lock()) out.push_back(std::move(peer));
+}
+
+void RoomPresence::collect_remote_nodes(std::vector<std::uint64_t>& out) const {
+  for (const auto& [node, members] : remote_members_per_node_)
+    out.push_back(node);
+}
+
+void RoomPresence::count_remote(const MemberInfo& member, int change) {
+  if (!member.remote) return;
+  const auto node = node_number_of(member.connection_id);
+  auto it = std::find_if(remote_members_per_node_.begin(), remote_members_per_node_.end(),
+                         [node](const auto& entry) { return entry.first == node; });
+  if (change > 0) {
+    if (it == remote_members_per_node_.end())
+      remote_members_per_node_.emplace_back(node, 1);
+    else
+      ++it->second;
+  } else if (it != remote_members_per_node_.end() && --it->second == 0) {
+    remote_members_per_node_.erase(it);
+  }
 }
 
 } // namespace switchboard

@@ -13,6 +13,7 @@
 #include "routing/router.hpp"
 #include "util/string_hash.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,9 @@ public:
 
   // Every member's peer, for broadcasts.
   void collect_peers(std::vector<std::shared_ptr<Peer>>& out) const;
+  // A cluster node's mirror: the distinct nodes its remote members are on (a broadcast goes to
+  // each once). Kept up to date by add() and remove(), so a broadcast does not scan the room.
+  void collect_remote_nodes(std::vector<std::uint64_t>& out) const;
   // f(name, info) for every member.
   template <class F> void for_each(F&& f) const {
     for (const auto& [name, member] : members_)
@@ -63,6 +67,8 @@ public:
   }
 
 private:
+  void count_remote(const MemberInfo& member, int change);
+
   struct Member {
     MemberInfo info;
     // Its distinct keys, packed (room_presence.cpp): what remove() takes out of the index.
@@ -82,6 +88,8 @@ private:
   StringMap<std::size_t> suffix_hints_;
   // Members added since the last update: each still needs its first full list.
   std::size_t awaiting_snapshots_ = 0;
+  // Remote members per node (a handful of nodes: a vector beats a map).
+  std::vector<std::pair<std::uint64_t, std::size_t>> remote_members_per_node_;
 };
 
 } // namespace switchboard

@@ -45,7 +45,7 @@ struct JoinOutcome {
 // RedisRouter once Redis has answered (or the cluster is out of reach: cluster_unavailable).
 using JoinCompletion = std::function<void(JoinOutcome)>;
 
-// Who sent a directed message: told through peer.undeliverable() when it cannot be delivered.
+// Who sent a message: told through peer.undeliverable() when it cannot be delivered.
 struct Sender {
   Peer& peer;
   std::uint64_t connection_id;
@@ -54,6 +54,18 @@ struct Sender {
 struct RouterStats {
   std::size_t users = 0;
   std::size_t rooms = 0;
+};
+
+// A cluster node's traffic with the other nodes, counted since it started (/metrics).
+struct ClusterStats {
+  bool available = false;
+  // Times the link to Redis was lost (closed, or heartbeats unanswered).
+  std::uint64_t link_losses = 0;
+  // PUBLISHes to other nodes' channels, and the messages (directed, broadcast, bounced) in them.
+  std::uint64_t batches_published = 0;
+  std::uint64_t messages_published = 0;
+  // Messages for this node's users that other nodes published.
+  std::uint64_t messages_received = 0;
 };
 
 class Router {
@@ -71,14 +83,18 @@ public:
   // holds the name (or its node is out of reach), sender.peer.undeliverable() says so instead.
   virtual void send_to(std::string_view room, std::string_view name, const Outbound& message,
                        Sender sender) = 0;
-  // Delivers to every registered user of the room, the sender included.
-  virtual void broadcast(std::string_view room, const Outbound& message) = 0;
+  // Delivers to every registered user of the room, the sender included. When some of them
+  // could not be reached (their node is out of reach), sender.peer.undeliverable() says so,
+  // with no target: the others got it.
+  virtual void broadcast(std::string_view room, const Outbound& message, Sender sender) = 0;
 
   // Registrations can be served now (a cluster node: Redis is reachable). /readyz says so.
   virtual bool available() const { return true; }
   // This node's users and rooms, as last counted: never waits for a lock or the network
   // (/healthz and /metrics read it).
   virtual RouterStats stats() const = 0;
+  // A cluster node's counters; nothing for the in-process router.
+  virtual std::optional<ClusterStats> cluster_stats() const { return std::nullopt; }
   // Shutdown has begun: stops background work (presence timers).
   virtual void shutdown() = 0;
   // Every session has left: lets go of what keeps the event loop running (a connection to

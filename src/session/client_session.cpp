@@ -6,6 +6,9 @@
 #include "protocol/inbound.hpp"
 #include "protocol/outbound.hpp"
 #include "routing/router.hpp"
+#include "session/resumable_session.hpp"
+#include "session/resume_registry.hpp"
+#include "session/resume_token.hpp"
 
 #include <algorithm>
 #include <variant>
@@ -15,6 +18,8 @@ namespace switchboard {
 namespace {
 
 template <class... Ts> struct overloaded : Ts... { using Ts::operator()...; };
+// Spelled out: clang 14 (the fuzz build's compiler) has no deduction for aggregates.
+template <class... Ts> overloaded(Ts...) -> overloaded<Ts...>;
 
 MessageKind relay_kind(const protocol::RelayRequest& request) {
   if (!request.target.empty()) return MessageKind::directed;
@@ -39,12 +44,113 @@ ClientSession::~ClientSession() {
   leave_room();
 }
 
-void ClientSession::greet(std::int64_t unix_now) {
-  enqueue(make_shared_text(protocol::make_id_message(id_)));
-  enqueue(config_message(unix_now));
+void ClientSession::greet(std::int64_t unix_now, const std::optional<ResumeRequest>& resume) {
+  if (resume) {
+    if (try_resume(*resume)) return;
+    // Outside any session's count: the new session starts with its `id`.
+    context_.metrics.error_sent(protocol::ErrorCode::resume_failed);
+    context_.metrics.resume_attempted(false);
+    enqueue(make_shared_text(protocol::make_error(protocol::ErrorCode::resume_failed)));
+  }
+  if (context_.resumes != nullptr) resume_token_ = make_resume_token();
+  send(make_shared_text(
+      protocol::make_id_message(id_, resume_token_ ? token_text(*resume_token_) : "")));
+  send(config_message(unix_now));
   // A token accepted within its leeway may be due a warning at once.
   if (const auto deadline = next_deadline(); deadline && *deadline <= unix_now)
     on_deadline(unix_now);
+}
+
+bool ClientSession::try_resume(const ResumeRequest& request) {
+  if (context_.resumes == nullptr || !request.last || !looks_like_resume_token(request.token))
+    return false;
+  auto session = context_.resumes->find(request.token);
+  if (!session) return false;
+  const auto granted = credentials_ ? std::string_view(credentials_->granted_name) : "";
+  auto resumption = session->resume(weak_from_this(), id_, room_, granted, *request.last);
+  if (resumption.result != ResumableSession::ResumeResult::resumed) {
+    log::info("resume-refused", {{"conn", id_}, {"member", session->member_id()}});
+    return false;
+  }
+  resumable_ = std::move(session);
+  pulled_ = *request.last;
+  name_ = resumable_->name();
+  heartbeat_ = resumable_->heartbeat();
+  resuming_ = true;
+  if (resumption.previous)
+    resumption.previous->hand_over([self = shared_from_this()] {
+      auto* resumed_here = self.get();
+      resumed_here->on_strand([self = std::move(self)] { self->resumed(); });
+    });
+  else
+    resumed();
+  return true;
+}
+
+void ClientSession::resumed() {
+  resuming_ = false;
+  if (left_) return resume_reading();
+  context_.metrics.resume_attempted(true);
+  log::info("resume",
+            {{"conn", id_}, {"member", resumable_->member_id()}, {"room", room_}, {"name", name_}});
+  // First on the connection, outside the count: the client's own messages after `received`
+  // are the ones to send again.
+  enqueue(make_shared_text(protocol::make_resumed(resumable_->received())));
+  pull();
+  // A TURN credential of this connection's own, renewed on its timer: the old connection's
+  // renewal went with it. Counted like any config message, after the replay.
+  if (context_.config.turn.enabled()) {
+    send(config_message(auth::unix_now()));
+    deadline_changed();
+  }
+  if (heartbeat_) heartbeat_started();
+  resume_reading();
+}
+
+void ClientSession::hand_over(std::function<void()> done) {
+  on_strand([self = shared_from_this(), done = std::move(done)] {
+    self->superseded_ = true;
+    // Ours no longer: nothing here may leave the room or answer for the session.
+    self->name_.clear();
+    self->end_session(close_superseded, "resumed on another connection");
+    done();
+  });
+}
+
+void ClientSession::messages_waiting() {
+  on_strand([self = shared_from_this()] { self->pull(); });
+}
+
+void ClientSession::pull() {
+  if (!resumable_ || resuming_ || superseded_) return;
+  std::vector<Outbound> messages;
+  std::uint64_t last = pulled_;
+  if (!resumable_->pull_after(id_, pulled_, messages, last)) {
+    // Pushed out of the kept messages before this connection could take them: as a send
+    // queue's overflow.
+    log::warn("send-queue-overflow", {{"conn", id_}, {"name", name_}, {"resumable", true}});
+    return end_session(1008, "send queue overflow");
+  }
+  pulled_ = last;
+  for (auto& message : messages)
+    send_now(std::move(message));
+}
+
+void ClientSession::send(SharedText message) {
+  if (resumable_) return resumable_->push(Outbound(std::move(message)));
+  ++sent_;
+  enqueue(std::move(message));
+}
+
+void ClientSession::send_heartbeat() {
+  if (superseded_ || resuming_) return;
+  // Outside the count, never kept: a resumed connection gets its own.
+  enqueue(make_shared_text(protocol::make_ping(resumable_ ? resumable_->received() : received_)));
+}
+
+Sender ClientSession::sender() {
+  if (resumable_) return {*resumable_, resumable_->member_id()};
+  return {*this, id_};
 }
 
 SharedText ClientSession::config_message(std::int64_t unix_now) {
@@ -59,7 +165,8 @@ SharedText ClientSession::config_message(std::int64_t unix_now) {
   // that is valid for a quarter of the TTL more.
   credentials_->turn_renew_at = unix_now + std::max<std::int64_t>(1, ttl * 3 / 4);
   return make_shared_text(protocol::make_config_message(
-      context_.config.ice_servers, turn.urls, credential.username, credential.credential));
+      context_.config.ice_servers, turn.urls, credential.username, credential.credential,
+      protocol::session_timings(context_.config)));
 }
 
 std::optional<std::int64_t> ClientSession::token_deadline() const {
@@ -86,11 +193,11 @@ void ClientSession::on_deadline(std::int64_t unix_now) {
     }
     if (!credentials_->expiry_warned && unix_now >= *deadline - token_warning_seconds) {
       credentials_->expiry_warned = true;
-      enqueue(make_shared_text(protocol::make_token_expiring(*deadline - unix_now)));
+      send(make_shared_text(protocol::make_token_expiring(*deadline - unix_now)));
     }
   }
   if (credentials_->turn_renew_at != 0 && unix_now >= credentials_->turn_renew_at)
-    enqueue(config_message(unix_now));
+    send(config_message(unix_now));
 }
 
 ClientSession::clock::duration ClientSession::wait_before_next_message(clock::time_point now) {
@@ -121,7 +228,21 @@ void ClientSession::handle_text(std::string_view text, std::int64_t read_at) {
       text, {context_.config.limits.max_chat_length, context_.config.auth.mode == AuthMode::jwt});
   auto& counted = context_.metrics.local().messages_in;
   const auto count = [&](MessageKind kind) { counted[static_cast<std::size_t>(kind)].add(1); };
+  if (auto* pong = std::get_if<protocol::PongRequest>(&inbound)) {
+    // The heartbeat is outside the count, as the ping is.
+    count(MessageKind::server);
+    if (pong->received && resumable_) resumable_->acknowledge(*pong->received);
+    return;
+  }
+  if (resumable_) {
+    // Another connection has taken the session over: what reaches this one now is the
+    // client's to send again there (it learns from `resumed` what was processed).
+    if (!resumable_->count_inbound(id_)) return;
+  } else {
+    ++received_;
+  }
   std::visit(overloaded{
+                 [&](protocol::PongRequest&) {},
                  [&](protocol::Rejection& rejection) {
                    count(MessageKind::server);
                    send_error(rejection.code, rejection.request_type);
@@ -150,11 +271,25 @@ void ClientSession::register_user(protocol::RegisterRequest& request) {
   if (granted && request.name.text != credentials_->granted_name)
     return send_error(protocol::ErrorCode::name_not_allowed, "username");
   joining_ = true;
+  heartbeat_ = request.heartbeat && context_.config.limits.heartbeat_interval.count() > 0;
+  std::shared_ptr<Peer> peer = shared_from_this();
+  if (request.resume && resume_token_) {
+    // From now on the session outlives the connection: the router holds it, and it numbers
+    // and keeps everything sent to the client.
+    resumable_ = std::make_shared<ResumableSession>(
+        context_,
+        ResumableSession::Start{std::string(token_text(*resume_token_)), room_, id_, sent_,
+                                received_, heartbeat_},
+        weak_from_this());
+    // Everything up to here went straight onto this socket.
+    pulled_ = sent_;
+    peer = resumable_;
+  }
   // The completion holds the session: a join the router granted is always either taken up or
   // given back, never lost with a session that went away meanwhile.
   context_.router.join(
       room_, std::move(request.name),
-      MemberInfo{std::weak_ptr<Peer>(shared_from_this()), id_, request.presence_deltas, granted},
+      MemberInfo{std::weak_ptr<Peer>(peer), id_, request.presence_deltas, granted},
       [self = shared_from_this(), requested = std::move(request.requested)](JoinOutcome outcome) {
         auto* session = self.get();
         session->on_strand(
@@ -166,6 +301,16 @@ void ClientSession::register_user(protocol::RegisterRequest& request) {
 
 void ClientSession::joined(JoinOutcome outcome, const std::string& requested) {
   joining_ = false;
+  if (outcome.error || left_) {
+    if (resumable_) {
+      // Not resumable after all: the numbering goes on here (the client may register again).
+      sent_ = resumable_->sent();
+      received_ = resumable_->received();
+      resumable_->end(0);
+      resumable_.reset();
+      heartbeat_ = false;
+    }
+  }
   if (outcome.error) {
     if (!left_) send_error(*outcome.error, "username");
   } else if (left_) {
@@ -173,11 +318,17 @@ void ClientSession::joined(JoinOutcome outcome, const std::string& requested) {
     context_.router.leave(room_, outcome.assigned_name, id_);
   } else {
     name_ = std::move(outcome.assigned_name);
+    if (resumable_) {
+      resumable_->registered(name_);
+      context_.resumes->add(resumable_);
+    }
     // Queued now, on our strand, so it precedes the user list the router posts. Also when only
     // NFC changed the name: the client must learn its name.
-    if (name_ != requested)
-      enqueue(make_shared_text(protocol::make_rejectusername(name_, requested)));
-    log::info("register", {{"conn", id_}, {"room", room_}, {"name", name_}});
+    if (name_ != requested) send(make_shared_text(protocol::make_rejectusername(name_, requested)));
+    log::info(
+        "register",
+        {{"conn", id_}, {"room", room_}, {"name", name_}, {"resumable", resumable_ != nullptr}});
+    if (heartbeat_) heartbeat_started();
   }
   resume_reading();
 }
@@ -190,9 +341,9 @@ void ClientSession::relay(protocol::RelayRequest& request, std::int64_t read_at)
     // Charged now, waited off before the next read: the sender slows down, nothing it sent
     // is dropped.
     broadcast_limiter_.acquire(context_.config.limits.broadcast_rate(), clock::now());
-    context_.router.broadcast(room_, message);
+    context_.router.broadcast(room_, message, sender());
   } else {
-    context_.router.send_to(room_, request.target, message, {*this, id_});
+    context_.router.send_to(room_, request.target, message, sender());
   }
 }
 
@@ -228,7 +379,7 @@ void ClientSession::renew_token(std::string_view token, std::int64_t unix_now) {
   credentials_->token_expires_at = admission.expires_at;
   credentials_->expiry_warned = false;
   log::info("token-renewed", {{"conn", id_}, {"name", name_}});
-  enqueue(make_shared_text(protocol::make_token_renewed(admission.expires_at)));
+  send(make_shared_text(protocol::make_token_renewed(admission.expires_at)));
   deadline_changed();
   // A renewal that is itself close to expiry is warned about at once.
   if (const auto deadline = next_deadline(); deadline && *deadline <= unix_now)
@@ -239,19 +390,41 @@ void ClientSession::send_error(protocol::ErrorCode code, std::string_view reques
                                std::string_view target) {
   log::debug("client-error", {{"conn", id_}, {"code", protocol::code_string(code)}});
   context_.metrics.error_sent(code);
-  enqueue(make_shared_text(protocol::make_error(code, request_type, target)));
+  send(make_shared_text(protocol::make_error(code, request_type, target)));
 }
 
 void ClientSession::depart() {
   left_ = true;
+  if (resumable_) return resumable_->end(id_);
   if (!name_.empty()) context_.router.leave(room_, name_, id_);
 }
 
 void ClientSession::leave_room() {
   left_ = true;
+  if (resumable_) {
+    // Only if this connection still speaks for the session (not after a detach or a
+    // takeover).
+    resumable_->end(id_);
+    name_.clear();
+    return;
+  }
   if (name_.empty()) return;
   context_.router.leave(room_, name_, id_);
   name_.clear();
+}
+
+void ClientSession::connection_ended(bool lost) {
+  if (lost && resumable_ && !joining_ && !left_ && resumable_->detach(id_)) {
+    log::info("awaiting-resume", {{"conn", id_},
+                                  {"member", resumable_->member_id()},
+                                  {"room", room_},
+                                  {"name", name_},
+                                  {"grace_s", context_.config.limits.resume_grace.count()}});
+    left_ = true;
+    name_.clear();
+    return;
+  }
+  leave_room();
 }
 
 } // namespace switchboard

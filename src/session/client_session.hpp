@@ -9,9 +9,15 @@
 // undeliverable() (from Peer) are the entry points for other threads; they reach the strand
 // through the transport (on_strand()), as does a join's completion.
 //
-// A registration may wait for the router (a round trip to Redis): meanwhile awaiting_join()
+// A registration may wait for the router (a round trip to Redis): meanwhile reading_held()
 // is true and the transport reads nothing more, so that what the client sends after its
-// "username" is handled after it, as on one node; resume_reading() says when to go on.
+// "username" is handled after it, as on one node; resume_reading() says when to go on. A
+// resume waits the same way for the connection it takes over from to let go.
+//
+// A client that registers with the "resume" capability gets a ResumableSession
+// (session/resumable_session.hpp), which outlives this connection: the router holds that,
+// everything sent to the client goes through it (numbered, kept) and this connection pulls
+// from it (pull()). A later connection presenting the token takes its place.
 
 #include "auth/authenticator.hpp"
 #include "net/rate_limiter.hpp"
@@ -20,6 +26,7 @@
 #include "protocol/inbound.hpp"
 #include "routing/peer.hpp"
 #include "routing/router.hpp"
+#include "session/resume_token.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -30,6 +37,8 @@
 #include <string_view>
 
 namespace switchboard {
+
+class ResumableSession;
 
 class ClientSession : public Peer, public std::enable_shared_from_this<ClientSession> {
 public:
@@ -44,8 +53,10 @@ public:
   ClientSession(const ClientSession&) = delete;
   ClientSession& operator=(const ClientSession&) = delete;
 
-  // The WebSocket is open: queues the greeting (`id`, then the `config` message).
-  void greet(std::int64_t unix_now);
+  // The WebSocket is open: queues the greeting (`id`, then the `config` message), or with
+  // `resume`, takes the session over (`resumed`, then what the client missed) or says why
+  // not (`resume-failed`, then the greeting).
+  void greet(std::int64_t unix_now, const std::optional<ResumeRequest>& resume = std::nullopt);
   // One complete text message from the client. `read_at`: when it was read (steady clock, ns)
   // if its relay latency is sampled, else 0 (metrics/server_metrics.hpp).
   void handle_text(std::string_view text, std::int64_t read_at = 0);
@@ -59,11 +70,25 @@ public:
   // Gone for everyone else from now on: targets get unknown-target, the room a user-left.
   // Also a join still in flight: its name is given back as soon as the router grants it.
   void leave_room();
+  // The connection is over. `lost`: without a goodbye (no close frame, or one other than
+  // 1000/1001, and not closed by the server): a resumable session then waits for the client
+  // instead of leaving.
+  void connection_ended(bool lost);
   // Shutdown: gone from the room for everyone else (no more messages routed here), but what
   // the client still sends before it sees the close is relayed under its name.
   void depart();
-  // A "username" is waiting for the router: read nothing more until resume_reading().
-  bool awaiting_join() const { return joining_; }
+  // A "username" is waiting for the router, or a resume for the previous connection: read
+  // nothing more until resume_reading().
+  bool reading_held() const { return joining_ || resuming_; }
+  // The client asked for heartbeats and the server sends them: the transport calls
+  // send_heartbeat() every --heartbeat-interval.
+  bool wants_heartbeat() const { return heartbeat_; }
+  void send_heartbeat();
+
+  // From the ResumableSession: messages wait for this connection (pulled on the strand).
+  void messages_waiting();
+  // From a newer connection that resumed this session: close (4002) and then run `done`.
+  void hand_over(std::function<void()> done);
 
   // Peer: a directed message this client sent was not delivered; answered on the strand.
   void undeliverable(protocol::ErrorCode code, std::string_view target,
@@ -93,8 +118,12 @@ protected:
   virtual void deadline_changed() = 0;
   // Runs `work` on the transport's strand: at once when already there, else posted.
   virtual void on_strand(std::function<void()> work) = 0;
-  // The join that awaiting_join() waited for has completed: read the next message.
+  // What reading_held() waited for has happened: read the next message.
   virtual void resume_reading() = 0;
+  // Queues a message pulled from the ResumableSession (relayed or ours), in order.
+  virtual void send_now(Outbound message) = 0;
+  // wants_heartbeat() became true: start the heartbeat timer.
+  virtual void heartbeat_started() = 0;
 
   ServerContext& context_;
 
@@ -111,7 +140,18 @@ private:
     std::int64_t turn_renew_at = 0;
   };
 
+  // Every server message of the session goes through here (counted; kept when resumable).
+  void send(SharedText message);
   void register_user(protocol::RegisterRequest& request);
+  // ?resume=: true when the session was found and taken (or is being taken) over.
+  bool try_resume(const ResumeRequest& request);
+  // On the strand, once the previous connection has let go: `resumed`, the replay, reading.
+  void resumed();
+  // Moves what the ResumableSession holds for the client onto this connection.
+  void pull();
+  // Who a relay is from: the ResumableSession when there is one (an error about it must
+  // reach the client on whichever connection it has by then).
+  Sender sender();
   // On the strand: the router's answer to register_user().
   void joined(JoinOutcome outcome, const std::string& requested);
   void relay(protocol::RelayRequest& request, std::int64_t read_at);
@@ -131,8 +171,22 @@ private:
   RateLimiter byte_limiter_;
   RateLimiter broadcast_limiter_;
   std::unique_ptr<Credentials> credentials_;
+  // Given in `id` when resume is on; taken up by a registration with the capability.
+  std::optional<ResumeToken> resume_token_;
+  std::shared_ptr<ResumableSession> resumable_;
+  // Server and client messages of the session so far, while it is not resumable (then the
+  // ResumableSession counts).
+  std::uint64_t sent_ = 0;
+  std::uint64_t received_ = 0;
+  // The sequence number of the last message moved from the ResumableSession to this socket.
+  std::uint64_t pulled_ = 0;
   // A join is in flight (register_user() until joined()).
   bool joining_ = false;
+  // A resume waits for the previous connection to let go (try_resume() until resumed()).
+  bool resuming_ = false;
+  // Another connection resumed this session: this one no longer speaks for it.
+  bool superseded_ = false;
+  bool heartbeat_ = false;
   // leave_room() has run: a join that completes now is given back at once.
   bool left_ = false;
 };
@@ -144,5 +198,7 @@ inline constexpr std::int64_t token_warning_seconds = 60;
 inline constexpr std::uint16_t close_token_expired = 4001;
 // RFC 6455's "service restart": come back (to this node or, through the load balancer, another).
 inline constexpr std::uint16_t close_service_restart = 1012;
+// A newer connection resumed this one's session: this one is over (the client has moved on).
+inline constexpr std::uint16_t close_superseded = 4002;
 
 } // namespace switchboard

@@ -10,6 +10,7 @@ import {
   TEST_TIMEOUT_MS,
   connect,
   expectError,
+  httpRequest,
   register,
   startOneServer,
   terminateAllClients,
@@ -30,6 +31,13 @@ async function spread(cluster, room, prefix, count) {
     clients.push(await register(`${node.url}/?room=${room}`, `${prefix}${i}`));
   }
   return clients;
+}
+
+/** The value of an unlabelled series in a node's /metrics, or undefined. */
+async function metric(node, name) {
+  const scrape = await httpRequest(node.port, 'GET', '/metrics');
+  const line = scrape.body.toString().split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
 }
 
 /**
@@ -124,6 +132,13 @@ describe('cluster failures', { timeout: SUITE_TIMEOUT_MS }, () => {
       const [ana, bob, cy] = await spread(cluster, room, 'p', 3);
       await Promise.all([ana, bob, cy].map((c) => waitForUserlist(c, ['p0', 'p1', 'p2'])));
       await exchange([[ana, bob]], 200, 'before');
+      // ana on node 0, bob on node 1: the 200 crossed through Redis, in batches.
+      assert.equal(await metric(cluster.nodes[0], 'switchboard_cluster_up'), 1);
+      assert.ok((await metric(cluster.nodes[0], 'switchboard_cluster_messages_sent_total')) >= 200);
+      assert.ok(
+        (await metric(cluster.nodes[1], 'switchboard_cluster_messages_received_total')) >= 200,
+      );
+      assert.ok((await metric(cluster.nodes[0], 'switchboard_cluster_publishes_total')) >= 1);
 
       await cluster.redis.kill();
       // The nodes notice a closed connection at once; a registration then is refused (never
@@ -141,6 +156,14 @@ describe('cluster failures', { timeout: SUITE_TIMEOUT_MS }, () => {
       ana.send({ type: 'during', target: 'p1' });
       const bounced = await expectError(ana, 'cluster-unavailable');
       assert.equal(bounced.target, 'p1');
+      // A chat line reaches this node's members (the sender included), and its sender hears
+      // that the other nodes' members did not get it: an error without a target.
+      ana.send({ type: 'message', text: 'while Redis is down' });
+      assert.equal((await ana.next('message')).text, 'while Redis is down');
+      const partial = await expectError(ana, 'cluster-unavailable');
+      assert.equal(partial.target, undefined);
+      assert.equal(await metric(cluster.nodes[0], 'switchboard_cluster_up'), 0);
+      assert.ok((await metric(cluster.nodes[0], 'switchboard_cluster_link_losses_total')) >= 1);
 
       const restartedAt = Date.now();
       await cluster.redis.restart();
@@ -167,6 +190,7 @@ describe('cluster failures', { timeout: SUITE_TIMEOUT_MS }, () => {
       const took = deliveredAt - restartedAt;
       assert.ok(took <= REDIS_BACK_MS, `cross-node delivery back after ${took} ms`);
       t.diagnostic(`cross-node delivery back ${took} ms after Redis restarted`);
+      assert.equal(await metric(cluster.nodes[0], 'switchboard_cluster_up'), 1);
 
       // Redis came back empty and the nodes gave it their users again: their names are taken.
       newcomer.send({ type: 'username', name: 'p1' });

@@ -109,8 +109,8 @@ describe('abuse limits', { timeout: SUITE_TIMEOUT_MS }, () => {
         `the first ${BURST - 1} lines took ${burstDoneAt - startedAt} ms of ${elapsed}`,
       );
       // Directed messages still flow (slowed only while the sender is in debt).
-      sender.send({ type: 'ping', target: 'peer' });
-      await peer.next('ping', { timeoutMs: WAIT_MS });
+      sender.send({ type: 'probe', target: 'peer' });
+      await peer.next('probe', { timeoutMs: WAIT_MS });
       assert.ok(sender.isOpen, 'the sender was disconnected');
     },
   );

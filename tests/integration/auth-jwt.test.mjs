@@ -49,7 +49,14 @@ const hs256 = (sub, room, options) => signJwt(claimsFor(sub, room, options), { k
 async function expectDirected(from, to) {
   const sdp = `v=0 ${Math.random()}`;
   from.send({ type: 'video-offer', target: to.name, sdp });
-  const offer = await to.next((m) => m.type === 'video-offer' && m.sdp === sdp);
+  const offer = await to.next((m) => m.type === 'video-offer' && m.sdp === sdp).catch((error) => {
+    // What the sender saw says which side lost it (CI once saw this time out, once in hundreds).
+    const seen = from.inbox.take(() => true).map((m) => JSON.stringify(m));
+    throw new Error(
+      `${error.message}\n  ${from.label} open: ${from.isOpen}, close: ` +
+        `${JSON.stringify(from.closeInfo)}, its unclaimed messages: ${seen.join(' ')}`,
+    );
+  });
   assert.equal(offer.name, from.name);
 }
 
@@ -327,6 +334,7 @@ describe('--auth jwt with an HS256 secret', { timeout: SUITE_TIMEOUT_MS }, () =>
       const bob = await register(`${roomUrl(server, room)}&token=not-a-token`, 'bob', {
         headers: { Authorization: `bearer ${hs256('bob', room)}` },
       });
+      await waitForUserlist(bob, ['ana', 'bob']);
       await expectDirected(bob, ana);
       // The header is judged, not the valid ?token= beside it.
       await expectRefusal(tokenUrl(server, room, hs256('cy', room)), 401, 'token-invalid', {
@@ -734,6 +742,8 @@ describe(
         // The witness's timer and the old one of the renewed client were due at the same second.
         // Keep the renewed one busy until a second more has passed, then it must still relay.
         const peer = await register(tokenUrl(server, room, hs256('cy', room)), 'cy');
+        // Against a cluster cy may sit on another node: ana may name cy once ana has seen cy.
+        await waitForUserlist(client, ['ana', 'cy']);
         for (let i = 0; Date.now() < (exp + 1) * 1000 + 200; i += 1) {
           assert.ok(i < 10_000, 'bounded');
           await expectDirected(client, peer);

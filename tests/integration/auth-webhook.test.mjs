@@ -281,8 +281,8 @@ describe('--auth webhook that does not answer in time', { timeout: SUITE_TIMEOUT
       const roundTrips = [];
       while (settledAt === null && roundTrips.length < 1_000) {
         const sent = Date.now();
-        witness.send({ type: 'ping', target: 'witness', seq: roundTrips.length });
-        await witness.next((m) => m.type === 'ping' && m.seq === roundTrips.length);
+        witness.send({ type: 'probe', target: 'witness', seq: roundTrips.length });
+        await witness.next((m) => m.type === 'probe' && m.seq === roundTrips.length);
         roundTrips.push(Date.now() - sent);
       }
       const refusal = await login;

@@ -14,20 +14,10 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { WAIT_MS, scaled } from './timeouts.mjs';
+import { killAtExit } from './child-processes.mjs';
 
 export const REDIS_BINARY = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 const KEPT_LOG_LINES = 200;
-
-const running = new Set();
-process.on('exit', () => {
-  for (const child of running) {
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 /** A TCP port free on 127.0.0.1 just now. */
 export async function freeTcpPort() {
@@ -59,11 +49,10 @@ export async function startRedis() {
         '--dir', dir],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    running.add(proc);
+    killAtExit(proc);
     const child = proc;
     exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
-        running.delete(child);
         resolve({ code, signal });
       });
     });
@@ -188,10 +177,9 @@ export async function startHaproxy(nodes) {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
-  running.add(proc);
+  killAtExit(proc);
   const exited = new Promise((resolve) => {
     proc.on('exit', (code, signal) => {
-      running.delete(proc);
       resolve({ code, signal });
     });
   });

@@ -149,13 +149,17 @@ describe('config message', { timeout: SUITE_TIMEOUT_MS }, () => {
         { urls: 'stun:stun.example.org:3478' },
         { urls: 'turn:turn.example.org:3478?transport=tcp', username: 'alice', credential: 's3cret' },
       ],
+      heartbeatInterval: 15,
+      resumeGrace: 30,
     });
   });
 
-  test('is an empty list without --ice-server', async (t) => {
-    const server = await startServer();
+  test('is an empty list without --ice-server; no heartbeat or resume when they are off', async (t) => {
+    const server = await startServer(['--heartbeat-interval', '0', '--resume-grace', '0']);
     t.after(() => server.stop());
     const client = await connect(`${server.url}/`);
+    // Nor a resume token in the id.
+    assert.deepEqual(Object.keys(await client.next('id')), ['type', 'id']);
     assert.deepEqual(await client.next('config'), { type: 'config', iceServers: [] });
   });
 

@@ -10,22 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { stunBinding } from './turn-client.mjs';
 import { scaled } from './timeouts.mjs';
+import { killAtExit } from './child-processes.mjs';
 
 export const TURN_BINARY = process.env.TURNSERVER_BIN ?? 'turnserver';
 
 const KEPT_LOG_LINES = 200;
 const RELAY_PORTS = 100;
-
-const running = new Set();
-process.on('exit', () => {
-  for (const child of running) {
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 function bindUdp(port) {
   return new Promise((resolve, reject) => {
@@ -93,7 +83,7 @@ export async function startCoturn({ secret, realm = 'test' }) {
     '--simple-log',
   ];
   const proc = spawn(TURN_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(proc);
+  killAtExit(proc);
   const logLines = [];
   const keep = (chunk) => {
     logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
@@ -107,7 +97,6 @@ export async function startCoturn({ secret, realm = 'test' }) {
   });
   const exited = new Promise((resolve) => {
     proc.on('exit', (code, signal) => {
-      running.delete(proc);
       resolve({ code, signal });
     });
   });

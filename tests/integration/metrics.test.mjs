@@ -41,6 +41,17 @@ const FLOOD_MESSAGES = 1000;
 const IDLE_TIMEOUT_S = 3;
 
 /** The kind /metrics counts a message a client received as (src/routing/peer.hpp). */
+// Scrapes the metrics port until no connection is held on the client ports (each scrape is an
+// HTTP round trip, so this waits on the server, not on a timer).
+async function waitForIdleClientPorts(metricsPort) {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const text = (await httpRequest(metricsPort, 'GET', '/metrics')).body.toString('utf8');
+    if (/^switchboard_connections\{state="handshaking"\} 0$/m.test(text)) return;
+    if (Date.now() > deadline) assert.fail(`client-port connections still held:\n${text}`);
+  }
+}
+
 function kindOf(message) {
   if (['userlist', 'user-joined', 'user-left'].includes(message.type)) return 'presence';
   if (SERVER_ONLY_TYPES.includes(message.type) || message.type.startsWith('token-')) return 'server';
@@ -386,6 +397,9 @@ describe('metrics', { timeout: SUITE_TIMEOUT_MS }, () => {
       const main = await httpRequest(server.port, 'GET', '/metrics');
       assert.equal(main.status, 404);
       assert.doesNotMatch(main.body.toString('utf8'), /switchboard_/);
+      // The answer can reach us before the server has let go of that connection: wait until
+      // it has (the scrapes themselves, on the metrics port, take no client's place).
+      await waitForIdleClientPorts(metricsPort);
 
       // At --max-connections the scraper still gets in; the handshake it saw was a 404.
       await register(roomUrl(server, uniqueRoom('full')), 'ana');
@@ -396,6 +410,8 @@ describe('metrics', { timeout: SUITE_TIMEOUT_MS }, () => {
       assert.match(text, /^switchboard_handshakes_total\{result="ok"\} 1$/m);
       assert.match(text, /^switchboard_handshakes_total\{result="503"\} 1$/m);
       assert.match(text, /^switchboard_handshakes_total\{result="404"\} 1$/m);
+      assert.match(text, /^switchboard_connections\{state="registered"\} 1$/m);
+      assert.match(text, /^switchboard_connections\{state="handshaking"\} 0$/m);
     },
   );
 });

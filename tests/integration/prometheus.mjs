@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { killAtExit } from './child-processes.mjs';
 import { scaled } from './timeouts.mjs';
 
 export const PROMETHEUS_BINARY = process.env.PROMETHEUS_BIN ?? 'prometheus';
@@ -65,6 +66,7 @@ export async function startPrometheus(target, { bearer } = {}) {
     log.push(...chunk.split('\n').filter(Boolean));
     log.splice(0, Math.max(0, log.length - KEPT_LOG_LINES));
   });
+  killAtExit(proc);
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   let gone = false;
   exited.then(() => (gone = true));

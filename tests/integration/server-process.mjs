@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startCluster } from './cluster.mjs';
 import { makeWebRoot } from './web-root.mjs';
 import { WAIT_MS, scaled } from './timeouts.mjs';
+import { killAtExit } from './child-processes.mjs';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -25,18 +26,6 @@ const KEPT_LOG_LINES = 5_000;
 // Sanitizer reports go to stderr; any such line fails the test that owned the server.
 const SANITIZER_REPORT = /(Address|Leak|Thread|Memory|UndefinedBehavior)Sanitizer|runtime error:/;
 const SANITIZER_CONTEXT_LINES = 60;
-
-// A crashed test runner must not leave servers behind: kill (by PID) whatever is still running.
-const runningChildren = new Set();
-process.on('exit', () => {
-  for (const child of runningChildren) {
-    try {
-      process.kill(child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 let sanitizerBuildCache;
 /** Whether the binary carries ASan/TSan instrumentation (its allocator changes what RSS means). */
@@ -104,7 +93,7 @@ export async function startOneServer(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
-  runningChildren.add(proc);
+  killAtExit(proc);
 
   const stderrLines = [];
   let linesSeen = 0; // every line ever read; stderrLines keeps only the newest KEPT_LOG_LINES
@@ -113,7 +102,6 @@ export async function startOneServer(
   let contextLeft = 0;
   const exited = new Promise((resolve) => {
     proc.on('exit', (code, signal) => {
-      runningChildren.delete(proc);
       resolve({ code, signal });
     });
   });

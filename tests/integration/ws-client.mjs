@@ -16,6 +16,10 @@ export const SERVER_ONLY_TYPES = Object.freeze([
   'rejectusername',
   'error',
   'config',
+  'token-expiring',
+  'token-renewed',
+  'resumed',
+  'ping',
 ]);
 
 // Every client ever opened, so a test's teardown can drop the ones a failed test left open.

@@ -9,12 +9,15 @@
 #include "protocol/outbound.hpp"
 #include "routing/local_router.hpp"
 #include "session/client_session.hpp"
+#include "session/resumable_session.hpp"
+#include "session/resume_registry.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 #include <chrono>
 #include <gtest/gtest.h>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +37,7 @@ public:
   std::vector<std::uint16_t> closes;
   int deadline_changes = 0;
   int resumes = 0;
+  int heartbeats_started = 0;
 
   // The types of what was sent, in order.
   std::vector<std::string> types() const {
@@ -51,6 +55,8 @@ private:
   // The test is the strand: everything runs on its one thread.
   void on_strand(std::function<void()> work) override { work(); }
   void resume_reading() override { ++resumes; }
+  void send_now(Outbound message) override { sent.push_back(json::parse(*message.text)); }
+  void heartbeat_started() override { ++heartbeats_started; }
 };
 
 // Answers joins only when told, as RedisRouter answers after a round trip; the rest is
@@ -72,8 +78,8 @@ public:
                Sender sender) override {
     inner_.send_to(room, name, message, sender);
   }
-  void broadcast(std::string_view room, const Outbound& message) override {
-    inner_.broadcast(room, message);
+  void broadcast(std::string_view room, const Outbound& message, Sender sender) override {
+    inner_.broadcast(room, message, sender);
   }
   RouterStats stats() const override { return inner_.stats(); }
   void shutdown() override { inner_.shutdown(); }
@@ -113,6 +119,10 @@ protected:
                             std::chrono::steady_clock::now(),
                             make_shared_text(protocol::make_config_message(config.ice_servers)),
                             *per_ip});
+      if (resume_grace.count() > 0) {
+        resumes = std::make_unique<ResumeRegistry>(ioc.get_executor(), resume_grace);
+        context->resumes = resumes.get();
+      }
     }
     return std::make_shared<RecordingSession>(*context, next_id++, std::move(admission),
                                               "127.0.0.1:1");
@@ -132,8 +142,150 @@ protected:
   std::unique_ptr<DeferredRouter> deferred;
   std::unique_ptr<PerIpLimits> per_ip;
   std::unique_ptr<ServerContext> context;
+  // Set before the first make(): resume is on, with this grace.
+  std::chrono::seconds resume_grace{0};
+  std::unique_ptr<ResumeRegistry> resumes;
   std::uint64_t next_id = 1;
 };
+
+// The types and `seq`s of what a session got since `from`, for order checks.
+std::vector<std::string> seen_since(const RecordingSession& session, std::size_t from) {
+  std::vector<std::string> seen;
+  for (auto i = from; i < session.sent.size(); ++i) {
+    const auto& message = session.sent[i].as_object();
+    std::string entry(message.at("type").as_string());
+    if (const auto* seq = message.if_contains("seq"))
+      entry.append(" ").append(std::to_string(seq->to_number<int>()));
+    seen.push_back(entry);
+  }
+  return seen;
+}
+
+std::string note_for(std::string_view target, int seq) {
+  std::string text = R"({"type":"note","target":")";
+  text.append(target).append(R"(","seq":)").append(std::to_string(seq)).append("}");
+  return text;
+}
+
+TEST(ResumeRequest, ComesFromTheUrlWithALastThatIsADecimalNumber) {
+  EXPECT_FALSE(resume_request_for_target("/?room=a"));
+  const auto plain = resume_request_for_target("/?room=a&resume=abc&last=12");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->token, "abc");
+  EXPECT_EQ(plain->last, 12u);
+  for (const auto* bad : {"/?resume=abc", "/?resume=abc&last=", "/?resume=abc&last=-1",
+                          "/?resume=abc&last=1x", "/?resume=abc&last=99999999999999999999999"}) {
+    const auto request = resume_request_for_target(bad);
+    ASSERT_TRUE(request) << bad;
+    EXPECT_FALSE(request->last) << bad;
+  }
+}
+
+TEST(ResumeToken, Is22UrlSafeCharactersAndNeverRepeats) {
+  std::set<std::string> tokens;
+  for (int i = 0; i < 1000; ++i) {
+    const auto token = std::string(token_text(make_resume_token()));
+    EXPECT_TRUE(looks_like_resume_token(token)) << token;
+    tokens.insert(token);
+  }
+  EXPECT_EQ(tokens.size(), 1000u);
+  EXPECT_FALSE(looks_like_resume_token("short"));
+  EXPECT_FALSE(looks_like_resume_token("AAAAAAAAAAAAAAAAAAAAA="));
+}
+
+TEST_F(ClientSessionTest, AResumedSessionGetsWhatItMissedInOrderAndTellsWhatItProcessed) {
+  resume_grace = 30s;
+  auto ana = make();
+  auto bob = make();
+  ana->greet(1000);
+  bob->greet(1000);
+  const auto token = std::string(ana->sent[0].at("resume").as_string());
+  ana->handle_text(R"({"type":"username","name":"ana","capabilities":["resume"]})");
+  bob->handle_text(R"({"type":"username","name":"bob"})");
+  run_presence();
+  ana->handle_text(R"({"type":"note","target":"bob","seq":1})");
+  const auto received = ana->sent.size(); // id, config, user lists: all the client has had
+  ana->connection_ended(/*lost=*/true);
+  // Away: kept for her, not refused.
+  for (int seq = 1; seq <= 3; ++seq)
+    bob->handle_text(note_for("ana", seq));
+  EXPECT_NE(bob->last().at("type"), "error");
+
+  auto back = make();
+  back->greet(1001, ResumeRequest{token, received});
+  ASSERT_EQ(seen_since(*back, 0),
+            (std::vector<std::string>{"resumed", "note 1", "note 2", "note 3"}));
+  EXPECT_EQ(back->sent[0].at("received"), 2) << "the username and the note";
+  EXPECT_EQ(back->name(), "ana");
+  // Live from here on, under her name.
+  back->handle_text(R"({"type":"note","target":"bob","seq":2})");
+  EXPECT_EQ(bob->last().at("name"), "ana");
+  EXPECT_EQ(bob->last().at("seq"), 2);
+  // The old connection's end changes nothing now.
+  ana.reset();
+  bob->handle_text(R"({"type":"note","target":"ana","seq":4})");
+  EXPECT_EQ(seen_since(*back, 4), (std::vector<std::string>{"note 4"}));
+}
+
+TEST_F(ClientSessionTest, AResumedConnectionGetsATurnCredentialOfItsOwnAfterTheReplay) {
+  resume_grace = 30s;
+  config.turn.secret = "S";
+  config.turn.urls = {"turn:127.0.0.1:3478?transport=udp"};
+  config.turn.ttl = 400s;
+  auto ana = make();
+  ana->greet(1000);
+  const auto token = std::string(ana->sent[0].at("resume").as_string());
+  ana->handle_text(R"({"type":"username","name":"ana","capabilities":["resume"]})");
+  run_presence();
+  const auto received = ana->sent.size();
+  ana->connection_ended(true);
+  auto back = make();
+  back->greet(2000, ResumeRequest{token, received});
+  ASSERT_EQ(back->types(), (std::vector<std::string>{"resumed", "config"}));
+  EXPECT_EQ(back->deadline_changes, 1) << "its renewal is timed";
+  ASSERT_TRUE(back->next_deadline());
+}
+
+TEST_F(ClientSessionTest, MoreThanTheQueueMayHoldForAnAbsentClientEndsItsSession) {
+  resume_grace = 30s;
+  config.limits.max_queue_messages = 3;
+  auto ana = make();
+  auto bob = make();
+  ana->greet(1000);
+  const auto token = std::string(ana->sent[0].at("resume").as_string());
+  ana->handle_text(R"({"type":"username","name":"ana","capabilities":["resume"]})");
+  bob->handle_text(R"({"type":"username","name":"bob"})");
+  run_presence();
+  const auto received = ana->sent.size();
+  ana->connection_ended(true);
+  for (int seq = 1; seq <= 4; ++seq)
+    bob->handle_text(note_for("ana", seq));
+  // The fourth did not fit: she is gone, and the fourth found nobody.
+  EXPECT_EQ(bob->last().at("code"), "unknown-target");
+  EXPECT_EQ(resumes->size(), 0u);
+  auto back = make();
+  back->greet(1001, ResumeRequest{token, received});
+  EXPECT_EQ(back->sent[0].at("code"), "resume-failed");
+  EXPECT_EQ(back->sent[1].at("type"), "id");
+}
+
+TEST_F(ClientSessionTest, ACleanCloseOrAClientWithoutTheCapabilityLeavesAtOnce) {
+  resume_grace = 30s;
+  auto ana = make();
+  auto cy = make();
+  ana->greet(1000);
+  ana->handle_text(R"({"type":"username","name":"ana","capabilities":["resume"]})");
+  cy->handle_text(R"({"type":"username","name":"cy"})");
+  ana->connection_ended(/*lost=*/false);
+  cy->connection_ended(/*lost=*/true);
+  auto bob = make();
+  bob->handle_text(R"({"type":"username","name":"bob"})");
+  bob->handle_text(R"({"type":"note","target":"ana"})");
+  EXPECT_EQ(bob->last().at("code"), "unknown-target");
+  bob->handle_text(R"({"type":"note","target":"cy"})");
+  EXPECT_EQ(bob->last().at("code"), "unknown-target");
+  EXPECT_EQ(resumes->size(), 0u);
+}
 
 TEST_F(ClientSessionTest, GreetsWithItsIdThenTheConfigMessage) {
   auto ana = make();
@@ -172,7 +324,7 @@ TEST_F(ClientSessionTest, AJoinInFlightHoldsTheNextMessageBackUntilTheRouterAnsw
   auto ana = make();
   auto bob = make();
   ana->handle_text(R"({"type":"username","name":"ana"})");
-  EXPECT_TRUE(ana->awaiting_join());
+  EXPECT_TRUE(ana->reading_held());
   EXPECT_EQ(ana->name(), "");
   // A second one meanwhile is refused as a second registration, not sent to the router.
   ana->handle_text(R"({"type":"username","name":"ana2"})");
@@ -181,7 +333,7 @@ TEST_F(ClientSessionTest, AJoinInFlightHoldsTheNextMessageBackUntilTheRouterAnsw
   EXPECT_EQ(ana->resumes, 0);
 
   deferred->answer_joins();
-  EXPECT_FALSE(ana->awaiting_join());
+  EXPECT_FALSE(ana->reading_held());
   EXPECT_EQ(ana->name(), "ana");
   EXPECT_EQ(ana->resumes, 1) << "the transport is told to read again";
 

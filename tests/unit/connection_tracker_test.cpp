@@ -30,25 +30,48 @@ TEST(ConnectionTracker, IdsAreUniqueAndNonZero) {
 TEST(ConnectionTracker, CountsOpenedAndClosed) {
   ConnectionTracker tracker;
   EXPECT_EQ(tracker.count(), 0u);
-  tracker.opened();
-  tracker.opened();
-  tracker.opened();
+  tracker.opened(true);
+  tracker.opened(true);
+  tracker.opened(true);
   EXPECT_EQ(tracker.count(), 3u);
-  tracker.closed();
+  tracker.closed(true);
   EXPECT_EQ(tracker.count(), 2u);
+}
+
+TEST(ConnectionTracker, OnlyClientPortConnectionsCountAsClients) {
+  ConnectionTracker tracker;
+  tracker.opened(true);
+  tracker.opened(false); // a scrape on --metrics-bind
+  EXPECT_EQ(tracker.count(), 2u);
+  EXPECT_EQ(tracker.clients(), 1u);
+  tracker.closed(true);
+  EXPECT_EQ(tracker.clients(), 0u);
+  EXPECT_EQ(tracker.count(), 1u);
+  int calls = 0;
+  tracker.on_drained([&] { ++calls; });
+  EXPECT_EQ(calls, 0) << "shutdown waits for the metrics port's connections too";
+  {
+    ConnectionSlot scrape(tracker, false);
+    ConnectionSlot moved(std::move(scrape));
+    EXPECT_EQ(tracker.clients(), 0u);
+  }
+  tracker.closed(false);
+  EXPECT_EQ(calls, 1);
 }
 
 TEST(ConnectionTracker, SlotCountsOnceAcrossAMove) {
   ConnectionTracker tracker;
   {
-    ConnectionSlot http_slot(tracker);
+    ConnectionSlot http_slot(tracker, true);
     EXPECT_EQ(tracker.count(), 1u);
     {
       // The upgrade moves the slot from the HTTP session to the WebSocket session.
       ConnectionSlot ws_slot(std::move(http_slot));
       EXPECT_EQ(tracker.count(), 1u);
+      EXPECT_EQ(tracker.clients(), 1u);
     }
     EXPECT_EQ(tracker.count(), 0u);
+    EXPECT_EQ(tracker.clients(), 0u);
   }
   // The moved-from slot must not count the close a second time.
   EXPECT_EQ(tracker.count(), 0u);
@@ -58,18 +81,18 @@ TEST(ConnectionTracker, SlotCountsOnceAcrossAMove) {
 
 TEST(ConnectionTracker, OnDrainedRunsOnceWhenTheLastCloses) {
   ConnectionTracker tracker;
-  tracker.opened();
-  tracker.opened();
+  tracker.opened(true);
+  tracker.opened(true);
   int calls = 0;
   tracker.on_drained([&] { ++calls; });
   EXPECT_EQ(calls, 0);
-  tracker.closed();
+  tracker.closed(true);
   EXPECT_EQ(calls, 0);
-  tracker.closed();
+  tracker.closed(true);
   EXPECT_EQ(calls, 1);
   // Once only: a later drain does not run it again.
-  tracker.opened();
-  tracker.closed();
+  tracker.opened(true);
+  tracker.closed(true);
   EXPECT_EQ(calls, 1);
 }
 
@@ -78,8 +101,8 @@ TEST(ConnectionTracker, OnDrainedRunsAtOnceWhenAlreadyEmpty) {
   int calls = 0;
   tracker.on_drained([&] { ++calls; });
   EXPECT_EQ(calls, 1);
-  tracker.opened();
-  tracker.closed();
+  tracker.opened(true);
+  tracker.closed(true);
   EXPECT_EQ(calls, 1);
 }
 
@@ -88,7 +111,7 @@ TEST(ConnectionTracker, OnDrainedRunsOnceUnderConcurrentCloses) {
   constexpr int threads = 8;
   constexpr int per_thread = 2000;
   for (int i = 0; i < threads * per_thread; ++i)
-    tracker.opened();
+    tracker.opened(true);
   std::atomic<int> calls{0};
   tracker.on_drained([&] { ++calls; });
 
@@ -96,7 +119,7 @@ TEST(ConnectionTracker, OnDrainedRunsOnceUnderConcurrentCloses) {
   for (int t = 0; t < threads; ++t)
     workers.emplace_back([&] {
       for (int i = 0; i < per_thread; ++i)
-        tracker.closed();
+        tracker.closed(true);
     });
   for (auto& worker : workers)
     worker.join();

@@ -149,14 +149,14 @@ TEST_F(LocalRouterTest, BroadcastReachesOnlyThatRoomSenderIncluded) {
     joined->peer->clear();
 
   const auto message = make_shared_text(R"({"type":"message","text":"hi","name":"ana"})");
-  router.broadcast("r", message);
+  router.broadcast("r", message, {*ana.peer, ana.connection_id});
   ASSERT_EQ(ana.peer->count(), 1u);
   ASSERT_EQ(bob.peer->count(), 1u);
   EXPECT_EQ(ana.peer->messages()[0], message);
   EXPECT_EQ(bob.peer->messages()[0], message);
   EXPECT_EQ(carl.peer->count(), 0u);
 
-  router.broadcast("no-such-room", message);
+  router.broadcast("no-such-room", message, {*ana.peer, ana.connection_id});
   EXPECT_EQ(ana.peer->count(), 1u);
   EXPECT_EQ(carl.peer->count(), 0u);
 }
@@ -169,7 +169,7 @@ TEST_F(LocalRouterTest, AfterLeaveTheUserIsUnreachable) {
 
   leave("r", bob);
   EXPECT_FALSE(test::send_now(router, "r", "bob", make_shared_text("{}")));
-  router.broadcast("r", make_shared_text("{}"));
+  router.broadcast("r", make_shared_text("{}"), {*ana.peer, ana.connection_id});
   ASSERT_TRUE(run_until_idle());
   EXPECT_EQ(bob.peer->count(), 0u);
 }

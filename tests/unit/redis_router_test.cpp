@@ -88,27 +88,28 @@ public:
       : router_(ioc_.get_executor(),
                 RedisRouterOptions{RedisAddress{"127.0.0.1", redis_port, {}, {}, 0}, std::move(id),
                                    20ms, max_room_users}) {
-    router_.start([this](std::uint64_t number) {
-      std::lock_guard lock(mutex_);
-      number_ = number;
-      changed_.notify_all();
-    });
+    router_.start(
+        [this](std::uint64_t number) {
+          std::lock_guard lock(mutex_);
+          number_ = number;
+          changed_.notify_all();
+        },
+        [this](bool available) {
+          std::lock_guard lock(mutex_);
+          available_ = available;
+          changed_.notify_all();
+        });
     thread_ = std::thread([this] { ioc_.run(); });
   }
   ~Node() {
     if (thread_.joinable()) stop();
   }
 
-  // Waits until the node is registered and in step with Redis.
-  bool wait_available() {
-    const auto give_up = std::chrono::steady_clock::now() + 10s;
+  // Waits (at most 10 s) until the node is registered and in step with Redis, or (false)
+  // until it knows it lost Redis.
+  bool wait_available(bool available = true) {
     std::unique_lock lock(mutex_);
-    changed_.wait_until(lock, give_up, [&] { return number_ != 0; });
-    lock.unlock();
-    // available() flips on the strand after the resync's reply; nothing to wait on but it.
-    while (!router_.available() && std::chrono::steady_clock::now() < give_up)
-      std::this_thread::sleep_for(1ms);
-    return router_.available();
+    return changed_.wait_for(lock, 10s, [&] { return number_ != 0 && available_ == available; });
   }
 
   struct Joined {
@@ -149,6 +150,7 @@ private:
   std::mutex mutex_;
   std::condition_variable changed_;
   std::uint64_t number_ = 0;
+  bool available_ = false;
   std::uint64_t next_ = 0;
 };
 
@@ -160,12 +162,23 @@ auto has_message(std::string_view type) {
   };
 }
 
-// wait_for's predicate: exactly one refusal so far, with this code.
-auto refused_once(protocol::ErrorCode code) {
-  return [code](const auto&, const auto& refused, int) {
-    return refused.size() == 1 && refused[0].first == code;
+// wait_for's predicate: exactly `count` refusals so far, the last one with this code and
+// target (none: a broadcast).
+auto refused(protocol::ErrorCode code, std::size_t count = 1, std::string_view target = {}) {
+  return [=](const auto&, const auto& refusals, int) {
+    return refusals.size() == count && refusals.back().first == code &&
+           (target.empty() || refusals.back().second == target);
   };
 }
+auto refused_broadcast(protocol::ErrorCode code, std::size_t count = 1) {
+  return [=](const auto&, const auto& refusals, int) {
+    return refusals.size() == count && refusals.back().first == code &&
+           refusals.back().second.empty();
+  };
+}
+const auto chat_line = [] {
+  return Outbound(make_shared_text(R"({"type":"message","text":"hi"})"), MessageKind::chat);
+};
 
 class RedisRouterTest : public ::testing::Test {
 protected:
@@ -247,7 +260,7 @@ TEST_F(RedisRouterTest, AMessageForSomeoneWhoJustLeftComesBackAsUnknownTarget) {
   b.router().leave("r", "bob", bob.connection);
   a.router().send_to("r", "bob", Outbound(make_shared_text(R"({"type":"x"})")),
                      {*ana.peer, ana.connection});
-  EXPECT_TRUE(ana.peer->wait_for(refused_once(protocol::ErrorCode::unknown_target)));
+  EXPECT_TRUE(ana.peer->wait_for(refused(protocol::ErrorCode::unknown_target)));
   EXPECT_TRUE(bob.peer->of_type("x").empty());
 }
 
@@ -261,8 +274,7 @@ TEST_F(RedisRouterTest, BroadcastsReachEveryNodesMembersOnce) {
   const auto other = b.join("s", "dee");
   ASSERT_TRUE(ana.peer->wait_for_list({"ana", "bob", "cy"}));
   ASSERT_TRUE(cy.peer->wait_for_list({"ana", "bob", "cy"}));
-  a.router().broadcast(
-      "r", Outbound(make_shared_text(R"({"type":"message","text":"hi"})"), MessageKind::chat));
+  a.router().broadcast("r", chat_line(), {*ana.peer, ana.connection});
   const auto one_chat = [](const auto& messages, const auto&, int) {
     return std::count_if(messages.begin(), messages.end(),
                          [](const auto& m) { return m.at("type") == "message"; }) == 1;
@@ -334,18 +346,35 @@ TEST_F(RedisRouterTest, WithoutRedisJoinsAndCrossNodeSendsAreRefusedLocalOnesWor
   const auto bob = b.join("r", "bob");
   ASSERT_TRUE(ana.peer->wait_for_list({"al", "ana", "bob"}));
   redis_.kill();
-  // The loss is seen at once (the connection closes); wait until a knows.
-  const auto give_up = std::chrono::steady_clock::now() + 10s;
-  while (a.router().available() && std::chrono::steady_clock::now() < give_up)
-    std::this_thread::sleep_for(1ms);
-  ASSERT_FALSE(a.router().available());
+  // The loss is seen at once (the connection closes).
+  ASSERT_TRUE(a.wait_available(false));
   EXPECT_EQ(a.join("r", "cy").outcome.error, protocol::ErrorCode::cluster_unavailable);
   a.router().send_to("r", "bob", Outbound(make_shared_text(R"({"type":"x"})")),
                      {*ana.peer, ana.connection});
-  EXPECT_TRUE(ana.peer->wait_for(refused_once(protocol::ErrorCode::cluster_unavailable)));
+  EXPECT_TRUE(ana.peer->wait_for(refused(protocol::ErrorCode::cluster_unavailable, 1, "bob")));
   a.router().send_to("r", "al", Outbound(make_shared_text(R"({"type":"local"})")),
                      {*ana.peer, ana.connection});
   EXPECT_TRUE(al.peer->wait_for(has_message("local")));
+  // A broadcast reaches this node's members, and its sender learns bob did not get it.
+  a.router().broadcast("r", chat_line(), {*ana.peer, ana.connection});
+  EXPECT_TRUE(al.peer->wait_for(has_message("message")));
+  EXPECT_TRUE(ana.peer->wait_for(has_message("message")));
+  EXPECT_TRUE(ana.peer->wait_for(refused_broadcast(protocol::ErrorCode::cluster_unavailable, 2)));
+}
+
+TEST_F(RedisRouterTest, ABroadcastThatMissesAGoneNodeTellsItsSender) {
+  Node a(redis_.port(), "a");
+  Node b(redis_.port(), "b");
+  ASSERT_TRUE(a.wait_available() && b.wait_available());
+  const auto ana = a.join("r", "ana");
+  const auto bob = b.join("r", "bob");
+  ASSERT_TRUE(ana.peer->wait_for_list({"ana", "bob"}));
+  // b has unsubscribed when stop() returns; a still lists bob until his lease runs out.
+  b.stop();
+  a.router().broadcast("r", chat_line(), {*ana.peer, ana.connection});
+  EXPECT_TRUE(ana.peer->wait_for(has_message("message")));
+  EXPECT_TRUE(ana.peer->wait_for(refused_broadcast(protocol::ErrorCode::cluster_unavailable)));
+  EXPECT_TRUE(bob.peer->of_type("message").empty());
 }
 
 } // namespace

@@ -1,6 +1,7 @@
+#pragma once
 // The upgrade path of HttpSession: the WebSocket request's checks (version, key, room,
 // origin), the per-address count behind a trusted proxy, the login, and the hand-over to a
-// WsSession. The rest of HttpSession is in http_session.cpp.
+// WsSession. The rest of HttpSession is in http_session_impl.hpp.
 
 #include "auth/request_token.hpp"
 #include "auth/token_claims.hpp"
@@ -10,10 +11,11 @@
 #include "http/responses.hpp"
 #include "log/log.hpp"
 #include "net/http_session.hpp"
-#include "net/ws_session.hpp"
+#include "net/ws_session_impl.hpp"
 #include "protocol/text_rules.hpp"
 #include "protocol/user_name.hpp"
 #include "tls/tls_context.hpp"
+#include "tls/tls_stream.hpp"
 #include "util/url.hpp"
 
 #include <algorithm>
@@ -25,14 +27,18 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 
-namespace {
+// Compiled once, in ws_session.cpp; any other kind (a test's) here.
+extern template class WsSession<net::ip::tcp::socket>;
+extern template class WsSession<TlsStream>;
 
-std::string endpoint_string(const net::ip::tcp::endpoint& endpoint) {
+namespace http_session_detail {
+
+inline std::string endpoint_string(const net::ip::tcp::endpoint& endpoint) {
   if (endpoint.port() == 0) return "unknown";
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
-} // namespace
+} // namespace http_session_detail
 
 template <class Stream> bool HttpSession<Stream>::refused_while_draining(Request& request) {
   if (!context_.draining) return false;
@@ -197,34 +203,29 @@ void HttpSession<Stream>::accept_websocket(Request request, auth::Admission admi
   // Draining began while the login was being decided.
   if (refused_while_draining(request)) return;
   // Behind a trusted proxy, the address it forwards; the port is the proxy's.
-  auto remote = endpoint_string(peer_);
+  auto remote = http_session_detail::endpoint_string(peer_);
   if (const auto client = client_address(request); client != peer_address())
     remote = client.to_string() + " via " + remote;
   if constexpr (is_tls) {
     // The WebSocket keeps its own time limits; the stream's would cut it after the handshake
     // timeout.
-    tcp().expires_never();
+    Transport::no_time_limit(tcp());
     std::make_shared<WsSession<TlsStream>>(std::move(stream_), context_, std::move(slot_),
                                            std::move(ip_slot_), id_, std::move(admission),
                                            std::move(remote))
         ->start(std::move(request));
-  } else {
+  } else if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
     std::make_shared<PlainWsSession>(stream_.release_socket(), context_, std::move(slot_),
                                      std::move(ip_slot_), id_, std::move(admission),
                                      std::move(remote))
         ->start(std::move(request));
+  } else {
+    // A test's in-memory stream: the WebSocket keeps it as it is.
+    std::make_shared<WsSession<Stream>>(std::move(stream_), context_, std::move(slot_),
+                                        std::move(ip_slot_), id_, std::move(admission),
+                                        std::move(remote))
+        ->start(std::move(request));
   }
 }
-
-// The members defined here, for the two kinds (http_session.cpp instantiates the rest).
-#define SWITCHBOARD_INSTANTIATE(Stream)                                                            \
-  template bool HttpSession<Stream>::refused_while_draining(Request&);                             \
-  template void HttpSession<Stream>::upgrade(Request);                                             \
-  template void HttpSession<Stream>::refuse_upgrade(bhttp::status, bhttp::message_generator);      \
-  template void HttpSession<Stream>::on_admission(Request, auth::AdmissionResult);                 \
-  template void HttpSession<Stream>::accept_websocket(Request, auth::Admission);
-SWITCHBOARD_INSTANTIATE(beast::tcp_stream)
-SWITCHBOARD_INSTANTIATE(TlsStream)
-#undef SWITCHBOARD_INSTANTIATE
 
 } // namespace switchboard

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Fuzzes one target for real (libFuzzer, clang-14, ASan + UBSan): scripts/fuzz.sh TARGET MINUTES
+# [JOBS]. TARGET is a fuzz/fuzz_TARGET.cpp (inbound, url, node_message, ...). New inputs go to
+# build/fuzz/corpus/TARGET (the repository's seeds in fuzz/corpus/TARGET are read, not
+# written); a crash is written to build/fuzz/crashes/ and the run stops. Copy a crash into
+# fuzz/corpus/TARGET once fixed: CI replays that directory on every run (docs/fuzzing.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:?usage: scripts/fuzz.sh TARGET MINUTES [JOBS]}
+minutes=${2:?usage: scripts/fuzz.sh TARGET MINUTES [JOBS]}
+jobs=${3:-1}
+[ -f "fuzz/fuzz_$target.cpp" ] || { echo "no fuzz/fuzz_$target.cpp" >&2; exit 2; }
+scripts/setup.sh
+# libFuzzer's runtime is in libclang-rt-14-dev, which clang-14 does not pull in.
+missing=()
+for p in clang-14 libclang-rt-14-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+cmake --preset fuzz >/dev/null
+ninja -C build/fuzz "fuzz_$target"
+corpus=build/fuzz/corpus/$target
+crashes=build/fuzz/crashes
+mkdir -p "$corpus" "$crashes"
+dict=()
+case "$target" in
+  inbound | object_members | ws_session) dict=(-dict=fuzz/dict/json.dict) ;;
+  http_session) dict=(-dict=fuzz/dict/http.dict) ;;
+  url | static_path) dict=(-dict=fuzz/dict/url.dict) ;;
+  node_message) dict=(-dict=fuzz/dict/node_message.dict) ;;
+  jwt) dict=(-dict=fuzz/dict/jwt.dict) ;;
+esac
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# -close_fd_mask=3: the targets' own output (a config error, a log line) would drown the stats.
+# SWITCHBOARD_FUZZ_RUNS (scripts/fuzz-all.sh): stop after that many executions, or at MINUTES.
+runs=()
+[ -n "${SWITCHBOARD_FUZZ_RUNS:-}" ] && runs=(-runs="$SWITCHBOARD_FUZZ_RUNS")
+"build/fuzz/fuzz/fuzz_$target" "${dict[@]}" "${runs[@]}" -max_total_time=$((minutes * 60)) \
+  -jobs="$jobs" -workers="$jobs" -print_final_stats=1 -close_fd_mask=3 \
+  -artifact_prefix="$crashes/$target-" "$corpus" "fuzz/corpus/$target"
