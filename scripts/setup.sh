@@ -18,6 +18,7 @@ packages=(
   haproxy            # the cluster tests put a real load balancer in front of the nodes
   libgtest-dev libgmock-dev  # unit tests
   libbenchmark-dev   # Google Benchmark: the hot-path micro-benchmarks (bench/micro)
+  gnuplot-nox        # bench/soak plots RSS, fds and p99 over time (PNG, no X11)
   clang-format       # the CI format check
   iproute2 util-linux        # ip / unshare, for loopback-only test namespaces
   dpkg-dev help2man man-db   # scripts/package.sh: dpkg-shlibdeps, the man page from --help

@@ -16,7 +16,7 @@ void BM_Broadcast(benchmark::State& state) {
   RoomFixture fixture(members);
   const auto message = make_shared_text(chat_message());
   for (auto _ : state)
-    fixture.router().broadcast(fixture.room(), message);
+    fixture.router().broadcast_here(fixture.room(), message);
   if (fixture.deliveries() != members * static_cast<std::size_t>(state.iterations()))
     state.SkipWithError("a member missed a broadcast");
   state.SetItemsProcessed(state.iterations() * state.range(0));

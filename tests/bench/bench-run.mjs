@@ -17,8 +17,12 @@ export const BENCH_BINARY =
 export const BENCH_TIMEOUT_S = String(Math.round(scaled(20)));
 const SANITIZER_REPORT = /(Address|Leak|Thread|Memory|UndefinedBehavior)Sanitizer|runtime error:/;
 
-/** Runs the bench to completion; resolves with its exit status, stdout, stderr. */
-export function runBench(args) {
+/**
+ * Runs the bench to completion; resolves with its exit status, stdout, stderr.
+ * @param {{ limitMs?: number }} options limitMs: when to kill a hung bench (default: a little
+ *   under one test's timeout); a run longer than a test (the soak) gives its own
+ */
+export function runBench(args, { limitMs = TEST_TIMEOUT_MS - scaled(5_000) } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(BENCH_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -26,7 +30,7 @@ export function runBench(args) {
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     // The bench bounds itself (--duration, --timeout); this only catches a hung process.
-    const killer = setTimeout(() => child.kill('SIGKILL'), TEST_TIMEOUT_MS - scaled(5_000));
+    const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(killer);

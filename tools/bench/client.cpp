@@ -46,6 +46,11 @@ void Client::start() {
   started_at_ = Clock::now();
   boost::system::error_code ec;
   socket_.open(context_.servers[spec_.server].protocol(), ec);
+  if (!ec && spec_.receive_buffer > 0) {
+    // Set before connect, so that the window the handshake announces is already small.
+    const int size = spec_.receive_buffer;
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  }
   if (!ec && spec_.source) {
     // Let connect() pick the port for the whole 4-tuple: bind() alone would reserve a port per
     // source address against every destination and run out sooner.
@@ -91,6 +96,7 @@ void Client::close() {
   case State::upgrading:
     return abort();
   case State::open: {
+    set_reading(true);
     static constexpr char normal_closure[] = {0x03, static_cast<char>(0xE8)}; // 1000
     ws::append_frame(out_, ws::Opcode::close, {normal_closure, 2}, context_.random.next32());
     state_ = State::closing;
@@ -106,6 +112,14 @@ void Client::close() {
 void Client::abort() {
   if (state_ == State::ended) return;
   end();
+}
+
+void Client::set_reading(bool on) {
+  reading_paused_ = !on;
+  if (on && read_parked_ && state_ != State::ended) {
+    read_parked_ = false;
+    arm_read();
+  }
 }
 
 // async_read_some rather than async_wait(wait_read): Asio 1.81 re-arms a wait with an
@@ -155,7 +169,7 @@ void Client::on_read(const boost::system::error_code& ec, std::size_t n) {
     // An incomplete frame larger than the buffer: make room for all of it.
     if (need_ > buffer.size()) buffer.resize(need_);
     if (buffer.size() - have < min_read_space) buffer.resize(buffer.size() * 2);
-    if (!more || round == max_reads_per_wake) break;
+    if (!more || round == max_reads_per_wake || reading_paused_) break;
     const std::size_t space = buffer.size() - have;
     const std::size_t got = socket_.read_some(net::buffer(buffer.data() + have, space), read_ec);
     if (read_ec == net::error::would_block || read_ec == net::error::try_again) {
@@ -168,6 +182,10 @@ void Client::on_read(const boost::system::error_code& ec, std::size_t n) {
   }
   if (have != 0) partial_.assign(buffer.data(), have);
   if (read_ec) return on_read_error(read_ec);
+  if (reading_paused_) {
+    read_parked_ = true;
+    return;
+  }
   arm_read();
 }
 
@@ -221,8 +239,9 @@ std::size_t Client::consume_upgrade(const char* data, std::size_t size, Clock::t
       std::chrono::duration_cast<std::chrono::nanoseconds>(now - started_at_).count()));
   // Registration: Switchboard takes the name at once; the MDN-style server wants the id it
   // sends first echoed with it (on_text); PeerJS registered the id in the URL already.
-  if (context_.protocol == Protocol::switchboard)
-    send_text(username_message(spec_.name, spec_.presence_deltas));
+  if (context_.protocol == Protocol::switchboard && spec_.registers)
+    send_text(spec_.resume ? username_message(spec_.name, {"resume", "heartbeat"})
+                           : username_message(spec_.name, spec_.presence_deltas));
   events_.on_open(*this);
   if (state_ != State::open) return size;
   return used;
@@ -275,6 +294,8 @@ bool Client::sees_partner() const {
 }
 
 void Client::on_text(std::string_view payload, Clock::time_point now) {
+  events_.on_message(*this, payload);
+  if (state_ == State::ended) return; // on_message gave up on this connection
   auto& stats = context_.stats;
   const auto kind = classify(payload, context_.protocol);
   switch (kind) {

@@ -29,6 +29,8 @@ class ClientEvents {
 public:
   // The WebSocket handshake completed (the username message is queued right after).
   virtual void on_open(Client&) {}
+  // Every text message, before the client acts on it (soak counts them for resume).
+  virtual void on_message(Client&, std::string_view) {}
   // The presence count changed; the first call means the client is registered.
   virtual void on_presence(Client&) {}
   // A message another client sent (any type the server does not send itself).
@@ -53,8 +55,11 @@ public:
   void send_text(std::string_view payload);
   // Close handshake (1000); ends when the server answers or drops the connection.
   void close();
-  // Drops the connection now.
+  // Drops the connection now: a FIN without a close frame (what a lost network looks like).
   void abort();
+  // A slow reader: while off, nothing is read, so the kernel's receive window closes and the
+  // server has to queue. Closing turns reading back on (the server's answer must be read).
+  void set_reading(bool on);
 
   const ClientSpec& spec() const { return spec_; }
   std::size_t position() const { return position_; }
@@ -115,6 +120,8 @@ private:
   std::string tls_out_;
   bool write_in_flight_ = false;
   bool flush_queued_ = false;
+  bool reading_paused_ = false;
+  bool read_parked_ = false; // paused with no read armed
 };
 
 } // namespace switchboard::bench

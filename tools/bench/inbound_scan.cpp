@@ -7,7 +7,8 @@ namespace {
 
 constexpr std::string_view type_prefix = R"({"type":")";
 
-// The unsigned number after `key` (e.g. "seq":), skipping leading spaces; searched from the end.
+} // namespace
+
 std::optional<std::uint64_t> number_after(std::string_view text, std::string_view key) {
   const auto at = text.rfind(key);
   if (at == std::string_view::npos) return std::nullopt;
@@ -29,8 +30,6 @@ std::string_view string_after(std::string_view text, std::string_view key) {
   if (end == std::string_view::npos) return {};
   return text.substr(start, end - start);
 }
-
-} // namespace
 
 std::string_view leading_type(std::string_view payload) {
   if (!payload.starts_with(type_prefix)) return {};

@@ -55,6 +55,12 @@ struct TrackedFields {
 // wire_protocol.hpp); nullopt if seq or ts is absent.
 std::optional<TrackedFields> scan_tracked(std::string_view payload, std::string_view sender_key);
 
+// The unsigned number after `key` (e.g. "seq":), skipping leading spaces, and the string after
+// `key` (e.g. "code":") up to its closing quote. Searched from the end: the fields the bench
+// reads are the last of their name (the server appends "name", we append seq/ts).
+std::optional<std::uint64_t> number_after(std::string_view text, std::string_view key);
+std::string_view string_after(std::string_view text, std::string_view key);
+
 // A short excerpt for error reports: the "code" of an error message (PeerJS: its "msg"), else
 // the text's head.
 std::string_view describe_error(std::string_view payload);

@@ -77,9 +77,23 @@ std::string sdp_member(bool offer, unsigned session) {
 }
 
 std::string username_message(std::string_view name, bool presence_deltas) {
+  if (presence_deltas) return username_message(name, {"presence-deltas"});
+  return username_message(name, std::initializer_list<std::string_view>{});
+}
+
+std::string username_message(std::string_view name,
+                             std::initializer_list<std::string_view> capabilities) {
   std::string out = R"({"type":"username","name":")";
   out.append(name).append("\"");
-  if (presence_deltas) out.append(R"(,"capabilities":["presence-deltas"])");
+  if (capabilities.size() != 0) {
+    out.append(R"(,"capabilities":[)");
+    const char* comma = "";
+    for (const auto capability : capabilities) {
+      out.append(comma).append("\"").append(capability).append("\"");
+      comma = ",";
+    }
+    out.append("]");
+  }
   out.append("}");
   return out;
 }

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,9 @@ std::string sdp_member(bool offer, unsigned session);
 
 // {"type":"username","name":NAME[,"capabilities":["presence-deltas"]]}
 std::string username_message(std::string_view name, bool presence_deltas);
+// {"type":"username","name":NAME,"capabilities":[...]} (no capabilities member when empty)
+std::string username_message(std::string_view name,
+                             std::initializer_list<std::string_view> capabilities);
 
 // {"type":"username","name":NAME,"id":ID}: the MDN sample's client sends back the id the server
 // gave it (that server finds the sender's connection by it).

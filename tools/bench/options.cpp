@@ -12,6 +12,8 @@ namespace {
 constexpr std::uint64_t max_clients = 1'000'000;
 constexpr double max_rate = 10'000'000;
 constexpr double max_seconds = 3600;
+// soak: the warm-up (20 s at least, scenarios/soak_limits.hpp) and a sample after it.
+constexpr double soak_min_duration_s = 30;
 // The server closes a client whose outbound queue passes 4096 messages by default.
 constexpr unsigned max_window = 4096;
 
@@ -19,7 +21,8 @@ std::uint64_t default_clients(Mode mode) {
   switch (mode) {
   case Mode::relay:
   case Mode::call:
-    return 100; // 50 pairs
+  case Mode::soak:
+    return 100; // 50 pairs (soak: 10 rooms of 10)
   case Mode::rate:
     return 100;
   case Mode::conns:
@@ -50,6 +53,8 @@ std::string_view mode_name(Mode mode) {
     return "join";
   case Mode::call:
     return "call";
+  case Mode::soak:
+    return "soak";
   }
   return "?";
 }
@@ -59,7 +64,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   CLI::App app{
       "switchboard-bench: load generator for a Switchboard server on this machine.\n"
       "Modes: relay (closed-loop msgs/s), rate (open-loop latency), conns (connection storm,\n"
-      "memory per connection), join (N users into one room), call (call setups/s).\n"
+      "memory per connection), join (N users into one room), call (call setups/s), soak\n"
+      "(a long mixed load: server RSS, fds and p99 over time, nothing lost).\n"
       "Prints human-readable lines, then one JSON line. See docs/bench.md.\n"
       "Run the server with --max-msg-rate 0, or its default 1000 msgs/s per client is measured."};
   app.get_formatter()->column_width(34);
@@ -69,12 +75,10 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
                  "not checked); repeat it for a cluster's nodes: client i uses the (i mod N)th")
       ->type_name("URL")
       ->required();
-  const std::map<std::string, Mode> modes{{"relay", Mode::relay},
-                                          {"rate", Mode::rate},
-                                          {"conns", Mode::conns},
-                                          {"join", Mode::join},
-                                          {"call", Mode::call}};
-  app.add_option("--mode", o.mode, "relay, rate, conns, join or call")
+  const std::map<std::string, Mode> modes{{"relay", Mode::relay}, {"rate", Mode::rate},
+                                          {"conns", Mode::conns}, {"join", Mode::join},
+                                          {"call", Mode::call},   {"soak", Mode::soak}};
+  app.add_option("--mode", o.mode, "relay, rate, conns, join, call or soak")
       ->transform(CLI::CheckedTransformer(modes).description(""))
       ->type_name("MODE")
       ->required();
@@ -103,10 +107,12 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       ->check(CLI::Range(1.0, max_rate))
       ->capture_default_str()
       ->type_name("MSGS/S");
-  app.add_option("--duration", o.duration_s, "relay, rate, call: seconds of sending")
-      ->check(CLI::Range(0.1, max_seconds))
-      ->capture_default_str()
-      ->type_name("SECONDS");
+  auto* duration_opt =
+      app.add_option("--duration", o.duration_s,
+                     "relay, rate, call, soak: seconds of sending (soak default: 1800)")
+          ->check(CLI::Range(0.1, max_seconds))
+          ->capture_default_str()
+          ->type_name("SECONDS");
   app.add_option("--timeout", o.timeout_s,
                  "Seconds allowed for each wait: connecting, draining, closing")
       ->check(CLI::Range(0.5, max_seconds))
@@ -146,6 +152,13 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   app.add_option("--server-pid", o.server_pid, "Server PID: report its CPU time and RSS")
       ->check(CLI::PositiveNumber)
       ->type_name("PID");
+  app.add_option("--samples-out", o.samples_out,
+                 "soak: write the 10-second samples (RSS, fds, p99) to this CSV file")
+      ->type_name("PATH");
+  app.add_option("--sample-pid", o.sample_pids,
+                 "soak, repeatable: also sample (and judge) this process, e.g. another node")
+      ->check(CLI::PositiveNumber)
+      ->type_name("PID");
   // Internal: how a parent tells each child process its share (see fleet.hpp).
   const auto last = CLI::MultiOptionPolicy::TakeLast;
   app.add_option("--child-index", o.child_index)->group("")->multi_option_policy(last);
@@ -178,6 +191,32 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (o.mode == Mode::join && !has_presence(o.protocol)) {
     std::fprintf(stderr, "switchboard-bench: join measures presence, and %s has none\n",
                  std::string(protocol_name(o.protocol)).c_str());
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (o.mode == Mode::soak) {
+    if (!duration_opt->count()) o.duration_s = 1800;
+    // One thread: the sampler reads the interval's latency histogram without locks, and one
+    // thread carries a soak's load (it is about time, not throughput) many times over.
+    if (o.threads != 1 || o.processes > 1) {
+      std::fprintf(stderr, "switchboard-bench: soak runs on one thread in one process\n");
+      exit_code = 2;
+      return std::nullopt;
+    }
+    if (o.protocol != Protocol::switchboard) {
+      std::fprintf(stderr, "switchboard-bench: soak needs Switchboard's rooms and resume\n");
+      exit_code = 2;
+      return std::nullopt;
+    }
+    if (o.duration_s < soak_min_duration_s) {
+      std::fprintf(stderr,
+                   "switchboard-bench: soak needs --duration >= %.0f s (a warm-up, then samples)\n",
+                   soak_min_duration_s);
+      exit_code = 2;
+      return std::nullopt;
+    }
+  } else if (!o.samples_out.empty() || !o.sample_pids.empty()) {
+    std::fprintf(stderr, "switchboard-bench: --samples-out and --sample-pid are for soak\n");
     exit_code = 2;
     return std::nullopt;
   }

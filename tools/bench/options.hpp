@@ -12,7 +12,7 @@
 
 namespace switchboard::bench {
 
-enum class Mode { relay, rate, conns, join, call };
+enum class Mode { relay, rate, conns, join, call, soak };
 std::string_view mode_name(Mode mode);
 
 struct Options {
@@ -28,7 +28,7 @@ struct Options {
   std::uint64_t clients = 0;          // every mode: 2 x --pairs, or --clients
   unsigned window = 16;               // relay: messages in flight per client
   double rate = 10000;                // rate: messages/s, all clients together
-  double duration_s = 5;              // relay, rate, call: how long to send
+  double duration_s = 5;              // relay, rate, call: how long to send (soak: 1800)
   double timeout_s = 30;              // bound on every wait that is not a fixed duration
   double hold_s = 1;                  // conns: how long to hold every connection open
   unsigned candidates = 10;           // call: ICE candidates each way per call
@@ -39,6 +39,8 @@ struct Options {
   int server_pid = 0;                 // for the server's CPU and RSS; 0 = unknown
   std::string token;                  // sent by every client as ?token= (--auth webhook, say)
   std::string jwt_secret;             // mint an HS256 token per client: sub = its name
+  std::string samples_out;            // soak: the CSV of its 10-second samples
+  std::vector<int> sample_pids;       // soak: more processes to sample (a cluster's other nodes)
 
   // Set by a parent for the processes it starts (hidden flags).
   int child_index = -1;
@@ -47,6 +49,9 @@ struct Options {
 
   bool is_child() const { return child_index >= 0; }
   bool pair_traffic() const { return mode != Mode::join; }
+  bool timed() const {
+    return mode == Mode::relay || mode == Mode::rate || mode == Mode::call || mode == Mode::soak;
+  }
 };
 
 // nullopt when the program should exit with `exit_code` (help, or a bad command line).

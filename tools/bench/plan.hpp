@@ -34,6 +34,9 @@ struct ClientSpec {
   std::size_t server = 0;   // which --url (WorkerContext::servers)
   std::optional<boost::asio::ip::address> source;
   bool presence_deltas = false;
+  bool resume = false;    // registers with the "resume" and "heartbeat" capabilities (soak)
+  bool registers = true;  // false: a resumed connection, whose username an earlier one sent
+  int receive_buffer = 0; // SO_RCVBUF in bytes; 0: the kernel's default (soak's slow readers)
 };
 
 struct WorkerPlan {

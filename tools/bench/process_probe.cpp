@@ -181,4 +181,16 @@ std::uint64_t raise_open_file_limit() {
   return limit.rlim_cur;
 }
 
+std::optional<std::uint64_t> count_open_fds(int pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec);
+  if (ec) return std::nullopt;
+  std::uint64_t count = 0;
+  for (const std::filesystem::directory_iterator end; it != end; it.increment(ec)) {
+    if (ec) return std::nullopt;
+    ++count;
+  }
+  return count;
+}
+
 } // namespace switchboard::bench

@@ -43,6 +43,9 @@ struct ProcessSample {
 // nullopt when the process is gone or unreadable.
 std::optional<ProcessSample> sample_process(int pid);
 
+// The process's open file descriptors (entries of /proc/PID/fd); nullopt when unreadable.
+std::optional<std::uint64_t> count_open_fds(int pid);
+
 // Raises the soft open-file limit to the hard limit; returns the resulting soft limit.
 std::uint64_t raise_open_file_limit();
 

@@ -4,6 +4,7 @@
 #include "bench/json_text.hpp"
 
 #include <algorithm>
+#include <boost/json/array.hpp>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -171,6 +172,15 @@ int print_report(const Options& o, const RunStats& s, const Measurement& m) {
                       ", " + std::to_string(o.candidates) + " candidates each way");
     line("setup", percentile_line(json["setup_ms"].as_object(), "ms offer to answer + candidates"));
     break;
+  case Mode::soak:
+    // The soak judges itself (scenarios/soak.cpp): its fields and lines come with the stats.
+    for (const auto& [key, value] : s.mode_json)
+      json[key] = value;
+    for (const auto& text : s.mode_lines)
+      std::printf("  %s\n", text.c_str());
+    line("latency", percentile_line(json["latency_us"].as_object(), "us one-way (fast readers)"));
+    line("resume", percentile_line(json["resume_ms"].as_object(), "ms reconnect to resumed"));
+    break;
   }
 
   // Loss and errors: every mode.
@@ -238,8 +248,22 @@ int print_report(const Options& o, const RunStats& s, const Measurement& m) {
   }
 
   const bool ok = errors == 0 && s.lost == 0 && s.duplicates == 0 && s.sent == s.received &&
-                  s.connected == s.clients && (o.mode != Mode::join || s.complete == s.clients);
+                  s.connected == s.clients && (o.mode != Mode::join || s.complete == s.clients) &&
+                  s.out_of_order == 0 && s.failures.empty();
   json["ok"] = ok;
+  if (o.mode == Mode::soak) {
+    boost::json::array reasons;
+    for (const auto& reason : s.failures)
+      reasons.emplace_back(reason);
+    json["failures"] = std::move(reasons);
+    json["pass"] = ok;
+    if (ok) line("verdict", "PASS: nothing lost, RSS and fds steady after the warm-up");
+    for (const auto& reason : s.failures) {
+      line("verdict", "FAIL: " + reason);
+      std::fprintf(stderr, "switchboard-bench: soak failed: %s\n", reason.c_str());
+    }
+    if (!ok && s.failures.empty()) line("verdict", "FAIL: see the messages and errors above");
+  }
   std::printf("%s\n", to_json_text(json).c_str());
   std::fflush(stdout);
   return ok ? 0 : 1;

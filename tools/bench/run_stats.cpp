@@ -18,12 +18,13 @@ struct CounterField {
   std::uint64_t RunStats::*field;
 };
 
-constexpr std::array<CounterField, 13> counters{{
+constexpr std::array<CounterField, 14> counters{{
     {"sent", &RunStats::sent},
     {"received", &RunStats::received},
     {"lost", &RunStats::lost},
     {"duplicates", &RunStats::duplicates},
     {"gaps", &RunStats::gaps},
+    {"out_of_order", &RunStats::out_of_order},
     {"clients", &RunStats::clients},
     {"connected", &RunStats::connected},
     {"registered", &RunStats::registered},
@@ -76,6 +77,10 @@ void RunStats::merge(const RunStats& other) {
   delivered_per_s += other.delivered_per_s;
   calls_per_s += other.calls_per_s;
   processes += other.processes;
+  for (const auto& [key, value] : other.mode_json)
+    mode_json[key] = value;
+  mode_lines.insert(mode_lines.end(), other.mode_lines.begin(), other.mode_lines.end());
+  failures.insert(failures.end(), other.failures.begin(), other.failures.end());
 }
 
 boost::json::object RunStats::to_json() const {
@@ -97,6 +102,15 @@ boost::json::object RunStats::to_json() const {
   json["delivered_per_s"] = delivered_per_s;
   json["calls_per_s"] = calls_per_s;
   json["processes"] = processes;
+  json["mode_json"] = mode_json;
+  boost::json::array lines;
+  for (const auto& text : mode_lines)
+    lines.emplace_back(text);
+  json["mode_lines"] = std::move(lines);
+  boost::json::array failed;
+  for (const auto& text : failures)
+    failed.emplace_back(text);
+  json["failures"] = std::move(failed);
   return json;
 }
 
@@ -116,6 +130,11 @@ RunStats RunStats::from_json(const boost::json::object& json) {
   stats.delivered_per_s = json.at("delivered_per_s").to_number<double>();
   stats.calls_per_s = json.at("calls_per_s").to_number<double>();
   stats.processes = json.at("processes").to_number<std::uint64_t>();
+  stats.mode_json = json.at("mode_json").as_object();
+  for (const auto& text : json.at("mode_lines").as_array())
+    stats.mode_lines.emplace_back(text.as_string());
+  for (const auto& text : json.at("failures").as_array())
+    stats.failures.emplace_back(text.as_string());
   return stats;
 }
 

@@ -30,10 +30,11 @@ std::string_view error_kind_name(ErrorKind kind);
 struct RunStats {
   // Tracked messages (those carrying seq/ts).
   std::uint64_t sent = 0;
-  std::uint64_t received = 0;   // every arrival, duplicates included
-  std::uint64_t lost = 0;       // sent but never received (per-sender gaps and tails)
-  std::uint64_t duplicates = 0; // seq at or below one already seen from that sender
-  std::uint64_t gaps = 0;       // messages skipped over by a later seq (part of lost)
+  std::uint64_t received = 0;     // every arrival, duplicates included
+  std::uint64_t lost = 0;         // sent but never received (per-sender gaps and tails)
+  std::uint64_t duplicates = 0;   // seq at or below one already seen from that sender
+  std::uint64_t gaps = 0;         // messages skipped over by a later seq (part of lost)
+  std::uint64_t out_of_order = 0; // arrived after a later seq from the same sender (soak)
 
   std::array<std::uint64_t, error_kind_count> errors{};
   std::vector<std::string> error_samples; // the first few, for the report
@@ -59,6 +60,11 @@ struct RunStats {
   double calls_per_s = 0;
   std::uint64_t threads = 0; // generator threads (summed over processes)
   std::uint64_t processes = 0;
+
+  // What a mode reports itself (soak): summary fields, text lines, and why the run failed.
+  boost::json::object mode_json;
+  std::vector<std::string> mode_lines;
+  std::vector<std::string> failures;
 
   void add_error(ErrorKind kind, std::string_view detail);
   std::uint64_t error_total() const;

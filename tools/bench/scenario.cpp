@@ -267,6 +267,8 @@ std::unique_ptr<Scenario> make_scenario(WorkerContext& context, const Options& o
     return make_join(context, options, plan);
   case Mode::call:
     return make_call(context, options, plan);
+  case Mode::soak:
+    return make_soak(context, options, plan);
   }
   return nullptr;
 }

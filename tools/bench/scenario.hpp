@@ -36,7 +36,7 @@ public:
   // Ctrl-C: stop sending now and wind down normally.
   virtual void interrupt() {}
   // Moves the per-client counters into the worker's RunStats (after finish).
-  void fold_stats();
+  virtual void fold_stats();
 
 protected:
   struct Lane {

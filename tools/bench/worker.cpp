@@ -72,9 +72,7 @@ void Worker::stop() {
 
 Clock::duration Worker::phase_limit(Phase phase) const {
   double seconds = options_.timeout_s;
-  const bool timed =
-      options_.mode == Mode::relay || options_.mode == Mode::rate || options_.mode == Mode::call;
-  if (phase == Phase::measure && timed) seconds += options_.duration_s;
+  if (phase == Phase::measure && options_.timed()) seconds += options_.duration_s;
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 

@@ -10,6 +10,7 @@ std::unique_ptr<Scenario> make_rate(WorkerContext&, const Options&, const Worker
 std::unique_ptr<Scenario> make_conns(WorkerContext&, const Options&, const WorkerPlan&);
 std::unique_ptr<Scenario> make_join(WorkerContext&, const Options&, const WorkerPlan&);
 std::unique_ptr<Scenario> make_call(WorkerContext&, const Options&, const WorkerPlan&);
+std::unique_ptr<Scenario> make_soak(WorkerContext&, const Options&, const WorkerPlan&);
 
 // Each client's ICE-candidate messages to its partner, in the four shapes candidate_member
 // knows, in `protocol`'s envelope; built once, then only stamped.
