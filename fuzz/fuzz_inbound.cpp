@@ -5,10 +5,45 @@
 #include "protocol/inbound.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 #include <variant>
+
+namespace {
+
+// As boost::json's ==, but a NaN equals a NaN: Boost.JSON 1.81 reads some finite-looking
+// numbers ("0.0e400") as NaN, the same in the input and in the stamped copy of it.
+bool same_json(const boost::json::value& a, const boost::json::value& b) {
+  if (a.is_double() && b.is_double()) {
+    const double x = a.get_double();
+    const double y = b.get_double();
+    return x == y || (std::isnan(x) && std::isnan(y));
+  }
+  if (a.is_object() && b.is_object()) {
+    const auto& x = a.get_object();
+    const auto& y = b.get_object();
+    if (x.size() != y.size()) return false;
+    for (const auto& member : x) {
+      const auto* other = y.if_contains(member.key());
+      if (other == nullptr || !same_json(member.value(), *other)) return false;
+    }
+    return true;
+  }
+  if (a.is_array() && b.is_array()) {
+    const auto& x = a.get_array();
+    const auto& y = b.get_array();
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (!same_json(x[i], y[i])) return false;
+    return true;
+  }
+  return a == b;
+}
+
+} // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   switchboard::protocol::load_name_rules();
@@ -31,6 +66,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   object.erase("name");
   object["name"] = "fuzzer";
   if (relay->chat_text) object["text"] = *relay->chat_text;
-  if (out.as_object() != object) std::abort();
+  if (!same_json(out, expected)) std::abort();
   return 0;
 }

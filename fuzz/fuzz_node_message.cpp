@@ -19,7 +19,7 @@ bool same(const DirectedRecord& a, const DirectedRecord& b) {
          a.sender_connection == b.sender_connection && a.kind == b.kind && a.text == b.text;
 }
 bool same(const BroadcastRecord& a, const BroadcastRecord& b) {
-  return a.room == b.room && a.kind == b.kind && a.text == b.text;
+  return a.room == b.room && a.version == b.version && a.kind == b.kind && a.text == b.text;
 }
 bool same(const UndeliverableRecord& a, const UndeliverableRecord& b) {
   return a.sender_connection == b.sender_connection && a.code == b.code && a.target == b.target &&
@@ -27,7 +27,25 @@ bool same(const UndeliverableRecord& a, const UndeliverableRecord& b) {
 }
 bool same(const PresenceRecord& a, const PresenceRecord& b) {
   return a.joined == b.joined && a.version == b.version && a.room == b.room && a.name == b.name &&
-         a.connection == b.connection;
+         a.connection == b.connection && a.moved_from == b.moved_from;
+}
+bool same(const ResumeQueryRecord& a, const ResumeQueryRecord& b) {
+  return a.token == b.token && a.room == b.room && a.granted_name == b.granted_name &&
+         a.last == b.last && a.claimant == b.claimant;
+}
+bool same(const HandOffRecord& a, const HandOffRecord& b) {
+  if (a.claimant != b.claimant || a.handed != b.handed || a.name != b.name ||
+      a.member != b.member || a.sent != b.sent || a.received != b.received ||
+      a.heartbeat != b.heartbeat || a.presence_deltas != b.presence_deltas ||
+      a.exact_name != b.exact_name || a.messages.size() != b.messages.size())
+    return false;
+  for (std::size_t i = 0; i < a.messages.size(); ++i)
+    if (a.messages[i].kind != b.messages[i].kind || a.messages[i].text != b.messages[i].text)
+      return false;
+  return true;
+}
+bool same(const ForwardRecord& a, const ForwardRecord& b) {
+  return a.connection == b.connection && a.kind == b.kind && a.text == b.text;
 }
 
 } // namespace

@@ -22,6 +22,7 @@ public:
   explicit FieldReader(std::string_view rest) : rest_(rest) {}
 
   bool done() const { return rest_.empty(); }
+  std::size_t remaining() const { return rest_.size(); }
   bool failed() const { return failed_; }
 
   std::optional<char> tag() {
@@ -88,6 +89,7 @@ void append_record(std::string& batch, const DirectedRecord& record) {
 void append_record(std::string& batch, const BroadcastRecord& record) {
   batch.push_back(broadcast_tag);
   append_field(batch, record.room);
+  append_number(batch, record.version);
   append_number(batch, record.kind);
   append_field(batch, record.text);
 }
@@ -101,11 +103,46 @@ void append_record(std::string& batch, const UndeliverableRecord& record) {
 }
 
 void append_record(std::string& batch, const PresenceRecord& record) {
-  batch.push_back(record.joined ? joined_tag : left_tag);
+  batch.push_back(record.moved_from != 0 ? moved_tag : record.joined ? joined_tag : left_tag);
   append_number(batch, record.version);
   append_field(batch, record.room);
   append_field(batch, record.name);
   append_number(batch, record.connection);
+  if (record.moved_from != 0) append_number(batch, record.moved_from);
+}
+
+void append_record(std::string& batch, const ResumeQueryRecord& record) {
+  batch.push_back(resume_query_tag);
+  append_field(batch, record.token);
+  append_field(batch, record.room);
+  append_field(batch, record.granted_name);
+  append_number(batch, record.last);
+  append_number(batch, record.claimant);
+}
+
+void append_record(std::string& batch, const HandOffRecord& record) {
+  batch.push_back(hand_off_tag);
+  append_number(batch, record.claimant);
+  append_number(batch, record.handed ? 1 : 0);
+  if (!record.handed) return;
+  append_field(batch, record.name);
+  append_number(batch, record.member);
+  append_number(batch, record.sent);
+  append_number(batch, record.received);
+  append_number(batch, (record.heartbeat ? 1u : 0u) | (record.presence_deltas ? 2u : 0u) |
+                           (record.exact_name ? 4u : 0u));
+  append_number(batch, record.messages.size());
+  for (const auto& message : record.messages) {
+    append_number(batch, message.kind);
+    append_field(batch, message.text);
+  }
+}
+
+void append_record(std::string& batch, const ForwardRecord& record) {
+  batch.push_back(forward_tag);
+  append_number(batch, record.connection);
+  append_number(batch, record.kind);
+  append_field(batch, record.text);
 }
 
 std::optional<std::vector<NodeRecord>> parse_batch(std::string_view batch) {
@@ -129,6 +166,7 @@ std::optional<std::vector<NodeRecord>> parse_batch(std::string_view batch) {
     case broadcast_tag: {
       BroadcastRecord record;
       record.room = in.field();
+      record.version = in.number();
       record.kind = in.small_number();
       record.text = in.field();
       records.emplace_back(std::move(record));
@@ -144,13 +182,68 @@ std::optional<std::vector<NodeRecord>> parse_batch(std::string_view batch) {
       break;
     }
     case joined_tag:
-    case left_tag: {
+    case left_tag:
+    case moved_tag: {
       PresenceRecord record;
-      record.joined = *tag == joined_tag;
+      record.joined = *tag != left_tag;
       record.version = in.number();
       record.room = in.field();
       record.name = in.field();
       record.connection = in.number();
+      if (*tag == moved_tag) {
+        record.moved_from = in.number();
+        // A move from nowhere would read back as a join.
+        if (record.moved_from == 0) return std::nullopt;
+      }
+      records.emplace_back(std::move(record));
+      break;
+    }
+    case resume_query_tag: {
+      ResumeQueryRecord record;
+      record.token = in.field();
+      record.room = in.field();
+      record.granted_name = in.field();
+      record.last = in.number();
+      record.claimant = in.number();
+      records.emplace_back(std::move(record));
+      break;
+    }
+    case hand_off_tag: {
+      HandOffRecord record;
+      record.claimant = in.number();
+      const auto handed = in.small_number();
+      if (handed > 1) return std::nullopt;
+      record.handed = handed == 1;
+      if (record.handed) {
+        record.name = in.field();
+        record.member = in.number();
+        record.sent = in.number();
+        record.received = in.number();
+        const auto flags = in.small_number();
+        if (flags > 7) return std::nullopt;
+        record.heartbeat = (flags & 1) != 0;
+        record.presence_deltas = (flags & 2) != 0;
+        record.exact_name = (flags & 4) != 0;
+        const auto count = in.number();
+        // Each message is at least two fields ("1:0" and "0:"): a count the rest of the
+        // batch cannot hold is malformed, not an allocation.
+        if (in.failed() || count > in.remaining() / 5) return std::nullopt;
+        record.messages.reserve(count);
+        for (std::uint64_t i = 0; i < count && !in.failed(); ++i) {
+          KeptMessage message;
+          message.kind = in.small_number();
+          message.text = in.field();
+          record.messages.push_back(message);
+        }
+      }
+      records.emplace_back(std::move(record));
+      break;
+    }
+    case forward_tag: {
+      ForwardRecord record;
+      record.connection = in.number();
+      record.kind = in.small_number();
+      record.text = in.field();
       records.emplace_back(std::move(record));
       break;
     }

@@ -61,12 +61,24 @@ public:
   bool available() const override { return available_.load(std::memory_order_acquire); }
   std::uint64_t node_number() const { return node_number_.load(std::memory_order_acquire); }
 
+  // Cross-node resume, where this node holds the session: finds the session a query names
+  // and moves it out (ResumableSession::move_out), what it is given from then on going to
+  // `forward`. nullopt: not here, or it could not go on. Set before start(); runs on the
+  // router's strand.
+  using SessionSource = std::function<std::optional<MovedSession>(
+      const SessionClaim&, std::function<void(Outbound)> forward)>;
+  void set_session_source(SessionSource source) { session_source_ = std::move(source); }
+
   void join(std::string_view room, protocol::UserName wanted, MemberInfo member,
             JoinCompletion done) override;
   void leave(std::string_view room, std::string_view name, std::uint64_t connection_id) override;
   void send_to(std::string_view room, std::string_view name, const Outbound& message,
                Sender sender) override;
   void broadcast(std::string_view room, const Outbound& message, Sender sender) override;
+  bool claim_session(SessionClaim claim, ClaimCompletion done) override;
+  void adopt_session(std::string_view room, std::string_view name, std::uint64_t previous,
+                     MemberInfo member, std::function<void(bool)> done) override;
+  void abandon_claim(std::uint64_t claimant) override;
   RouterStats stats() const override;
   std::optional<ClusterStats> cluster_stats() const override;
   void shutdown() override;
@@ -108,6 +120,36 @@ private:
     std::size_t messages = 0;
     std::vector<SentMessage> sent;
   };
+  // A claim this node made for one of its new connections (strand only).
+  struct Claim {
+    // Empty once called.
+    ClaimCompletion done;
+    // Until then the other nodes may answer; after the session came, the adopt must come.
+    std::chrono::steady_clock::time_point deadline;
+    // How many nodes the query reached (once the script says) and how many answered.
+    std::optional<std::uint64_t> asked;
+    std::uint64_t answers = 0;
+    // What the node it left forwarded before the adopt, in order.
+    std::vector<Outbound> forwarded;
+  };
+  // A session this node handed to another: its forwarder, for the linger.
+  struct MovedOut {
+    std::shared_ptr<Peer> session;
+    std::string room;
+    std::string name;
+    std::uint64_t claimant = 0;
+    // The move's version in the room, once its 'M' came (0: not yet).
+    std::uint64_t version = 0;
+    std::chrono::steady_clock::time_point until;
+  };
+  // A session this node took over from another, for the linger.
+  struct MovedIn {
+    std::weak_ptr<Peer> session;
+    std::string room;
+    // The move's version, once the adopt script answered (0: not yet).
+    std::uint64_t version = 0;
+    std::chrono::steady_clock::time_point until;
+  };
   struct JoinRequest {
     std::string room;
     protocol::UserName wanted;
@@ -135,6 +177,24 @@ private:
   void on_push(const redisReply* reply);
   void handle_batch(std::string_view batch);
   void reload(const std::string& room);
+  // --- moves (cross-node resume; strand) ---
+  void on_resume_query(const ResumeQueryRecord& query);
+  void on_hand_off(const HandOffRecord& answer);
+  void on_forward(const ForwardRecord& record);
+  // Calls the claim's completion; a claim that got nothing is forgotten.
+  void finish_claim(std::uint64_t claimant, std::optional<MovedSession> moved);
+  // Sends a message of a session that moved on to its new connection's node.
+  void forward(std::uint64_t claimant, const Outbound& message);
+  // A broadcast from another node, to this node's members of the room (moves sorted out).
+  void deliver_broadcast(const BroadcastRecord& record);
+  // Claims not answered in time, moves past their linger (run with every heartbeat).
+  void expire_moves();
+  // A session another node holds and a message for it (a directed one, a bounce) may still
+  // reach here by its old connection: its forwarder, or null.
+  std::shared_ptr<Peer> moved_out_session(std::uint64_t connection);
+  // mutex_ held: a local member is no longer this node's (an adopt that failed).
+  void forget_local_locked(std::uint64_t connection, const std::string& room);
+
   // After finish()'s UNSUBSCRIBE is answered (or it took too long): the last batches, the
   // goodbye to the registry, the close.
   void finish_now();
@@ -157,6 +217,7 @@ private:
   LocalRouter mirror_;
 
   std::function<void(std::uint64_t)> numbered_;
+  SessionSource session_source_;
   std::function<void(bool)> availability_;
   // Strand only: sets available_ and tells availability_ of a change.
   void set_available(bool available);
@@ -174,6 +235,8 @@ private:
   std::shared_ptr<RedisConnection> commands_;
   std::shared_ptr<RedisConnection> subscriber_;
   boost::asio::steady_timer heartbeat_timer_;
+  // By claimant (this node's new connection).
+  std::unordered_map<std::uint64_t, Claim> claims_;
   boost::asio::steady_timer reconnect_timer_;
   std::chrono::milliseconds reconnect_wait_;
   // Heartbeats sent and not answered: Redis that stops answering is as lost as one that
@@ -189,6 +252,12 @@ private:
   std::unordered_map<std::uint64_t, Outgoing> outgoing_;
   std::size_t outgoing_bytes_ = 0;
   bool flush_posted_ = false;
+  // Moves still lingering: by the connection the session had here (out), by the claimant (in).
+  std::unordered_map<std::uint64_t, MovedOut> moved_out_;
+  std::unordered_map<std::uint64_t, MovedIn> moved_in_;
+  // Their total, read without the lock: most of the time there is none, and the message
+  // paths need not look.
+  std::atomic<std::size_t> moves_lingering_{0};
 };
 
 } // namespace switchboard::cluster

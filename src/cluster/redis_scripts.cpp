@@ -268,4 +268,50 @@ return conflicts
   return text;
 }
 
+std::string_view resume_query() {
+  static const std::string text = std::string(helpers) + R"lua(
+local _, _, nodes = room_keys(ARGV[1])
+local reached = 0
+for _, other in ipairs(redis.call('HKEYS', nodes)) do
+  if other ~= ARGV[2] and redis.call('PUBLISH', 'sb:c:' .. other, ARGV[3]) > 0 then
+    reached = reached + 1
+  end
+end
+return reached
+)lua";
+  return text;
+}
+
+std::string_view adopt() {
+  static const std::string text = std::string(helpers) + R"lua(
+local room, node, connection, name = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local previous, old_node, snapshot = ARGV[5], ARGV[6], ARGV[7] == '1'
+local members, _, nodes, version = room_keys(room)
+local entry = redis.call('HGET', members, name)
+if not entry or connection_of(entry) ~= previous then return {'gone'} end
+redis.call('HSET', members, name, connection .. string.sub(entry, #previous + 1))
+local item = field(room) .. field(name)
+if redis.call('HINCRBY', nodes, old_node, -1) <= 0 then redis.call('HDEL', nodes, old_node) end
+redis.call('SREM', 'sb:n:' .. old_node .. ':m', item)
+redis.call('HINCRBY', nodes, node, 1)
+redis.call('SADD', 'sb:n:' .. node .. ':m', item)
+local v = redis.call('INCR', version)
+local event = 'M' .. field(tostring(v)) .. field(room) .. field(name) .. field(connection) .. field(previous)
+tell_others(nodes, node, event)
+-- The node it left needs the news even with no member of the room left there: it forwards
+-- until then.
+if redis.call('HEXISTS', nodes, old_node) == 0 then redis.call('PUBLISH', 'sb:c:' .. old_node, event) end
+local reply = {'ok', name, v, 0}
+if snapshot then
+  local all = redis.call('HGETALL', members)
+  for j = 1, #all, 2 do
+    reply[#reply + 1] = all[j]
+    reply[#reply + 1] = connection_of(all[j + 1])
+  end
+end
+return reply
+)lua";
+  return text;
+}
+
 } // namespace switchboard::cluster::scripts

@@ -31,5 +31,15 @@ std::string_view register_node();
 // exactly these members for this node (after Redis lost them, or reaped this node while it
 // was cut off). Reply: {room, name, ...} for each member whose name another node now holds.
 std::string_view resync();
+// ARGV: room, node, record (a ResumeQueryRecord). Publishes the record to the room's other
+// nodes. Reply: how many nodes it reached (each answers with a HandOffRecord).
+std::string_view resume_query();
+// ARGV: room, node, connection, name, previous connection, previous node, snapshot (1/0). The
+// member `name`, held by `previous` (on the previous node), is `connection` on this node now:
+// same keys, no leave or join; the room's version bumped and an 'M' record published to its
+// other nodes (the previous node too, if it has no member left there). Reply as join's:
+// {"ok", name, version, 0[, name, connection]...}, or {"gone"} when `previous` no longer
+// holds the name.
+std::string_view adopt();
 
 } // namespace switchboard::cluster::scripts

@@ -69,6 +69,13 @@ inline constexpr std::size_t cluster_max_outgoing_bytes = 16 * 1024 * 1024;
 // (its own join's reply against other nodes' news): a few in practice. Past this the mirror
 // reloads the room from Redis rather than hold more.
 inline constexpr std::size_t cluster_max_early_changes = 4096;
+// Cross-node resume: how long a node waits for the others to answer "whose session is this
+// token's?" (a node that died does not answer; Redis round trips are a millisecond), and how
+// long both ends of a move keep what they need to sort the messages that were on their way
+// during it (a forwarder on the node it left, the move's version on both). Past the linger, a
+// move nobody completed (the new node died) is undone: the name is given back.
+inline constexpr auto cluster_resume_answer_timeout = std::chrono::seconds(2);
+inline constexpr auto cluster_move_linger = std::chrono::seconds(10);
 
 // --- Metrics (src/metrics/server_metrics.hpp, src/net/server.cpp) ---
 

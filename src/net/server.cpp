@@ -7,6 +7,7 @@
 #include "config/server_limits.hpp"
 #include "log/log.hpp"
 #include "protocol/outbound.hpp"
+#include "session/resumable_session.hpp"
 #include "util/listen_address.hpp"
 
 #include <boost/asio/post.hpp>
@@ -156,6 +157,15 @@ Server::Server(Config config)
   context_.resumes = resumes_.get();
   if (auto* cluster = dynamic_cast<cluster::RedisRouter*>(router_.get())) {
     context_.numbered = false;
+    // A client that comes back through another node takes its session from here.
+    cluster->set_session_source(
+        [this](const SessionClaim& claim,
+               std::function<void(Outbound)> forward) -> std::optional<MovedSession> {
+          if (!resumes_) return std::nullopt;
+          const auto session = resumes_->find(claim.token);
+          if (!session) return std::nullopt;
+          return session->move_out(claim, std::move(forward));
+        });
     cluster->start([this](std::uint64_t number) {
       connections_.set_node_number(number);
       context_.numbered = true;

@@ -71,7 +71,9 @@ void LocalRouter::send_to(std::string_view room_name, std::string_view name,
 }
 
 std::vector<std::uint64_t> LocalRouter::broadcast_here(std::string_view room_name,
-                                                       const Outbound& message) {
+                                                       const Outbound& message,
+                                                       const std::vector<const Peer*>& skip,
+                                                       std::uint64_t* version) {
   std::vector<std::shared_ptr<Peer>> peers;
   std::vector<std::uint64_t> remote_nodes;
   {
@@ -80,7 +82,12 @@ std::vector<std::uint64_t> LocalRouter::broadcast_here(std::string_view room_nam
     if (it == rooms_.end()) return remote_nodes;
     it->second->presence.collect_peers(peers);
     it->second->presence.collect_remote_nodes(remote_nodes);
+    if (version != nullptr) *version = it->second->cluster_version;
   }
+  if (!skip.empty())
+    std::erase_if(peers, [&](const std::shared_ptr<Peer>& peer) {
+      return std::find(skip.begin(), skip.end(), peer.get()) != skip.end();
+    });
   for (const auto& peer : peers)
     peer->deliver(message);
   return remote_nodes;
@@ -93,6 +100,30 @@ void LocalRouter::insert(std::string_view room_name, std::string name, MemberInf
   if (!member.remote) users_.fetch_add(1, std::memory_order_relaxed);
   room->presence.add(protocol::UserName{std::move(name), {}}, std::move(member));
   schedule_flush(room);
+}
+
+void LocalRouter::rebind(std::string_view room_name, std::string name, std::uint64_t from,
+                         MemberInfo to, std::uint64_t version) {
+  std::lock_guard lock(mutex_);
+  const auto room = room_named(room_name);
+  room->cluster_version = std::max(room->cluster_version, version);
+  const auto* member = room->presence.find(name);
+  if (member == nullptr) {
+    if (!to.remote) users_.fetch_add(1, std::memory_order_relaxed);
+    room->presence.add(protocol::UserName{std::move(name), {}}, std::move(to));
+    return schedule_flush(room);
+  }
+  const bool was_remote = member->remote;
+  const bool is_remote = to.remote;
+  if (!room->presence.rebind(name, from, std::move(to))) return;
+  if (was_remote && !is_remote) users_.fetch_add(1, std::memory_order_relaxed);
+  if (!was_remote && is_remote) users_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void LocalRouter::set_version(std::string_view room_name, std::uint64_t version) {
+  std::lock_guard lock(mutex_);
+  if (const auto it = rooms_.find(room_name); it != rooms_.end())
+    it->second->cluster_version = version;
 }
 
 std::optional<MemberInfo> LocalRouter::find(std::string_view room_name,

@@ -43,11 +43,22 @@ public:
   // Adds a member the cluster has already named: no look-alike check (Redis made it), no room
   // limit. A remote member is listed to this node's users; sends to it are for its node.
   void insert(std::string_view room, std::string name, MemberInfo member);
+  // A session that moved between nodes: the member `name` held by `from` is `to` now, and the
+  // room is at the cluster's `version` (both under one lock: see broadcast_here). No presence
+  // news. A name the room does not have is inserted.
+  void rebind(std::string_view room, std::string name, std::uint64_t from, MemberInfo to,
+              std::uint64_t version);
+  // The room is at the cluster's `version` (a snapshot: Redis may have restarted, so this
+  // may be lower than before).
+  void set_version(std::string_view room, std::uint64_t version);
   // A copy of the member's entry, if the room has that name.
   std::optional<MemberInfo> find(std::string_view room, std::string_view name) const;
-  // Delivers to the room's members in this process, and says which nodes its remote members
-  // are on (a broadcast goes to each once), under one lock.
-  std::vector<std::uint64_t> broadcast_here(std::string_view room, const Outbound& message);
+  // Delivers to the room's members in this process but those in `skip`, and says which nodes
+  // its remote members are on (a broadcast goes to each once) and, in `version`, the room's
+  // cluster version that this picture belongs to, all under one lock.
+  std::vector<std::uint64_t> broadcast_here(std::string_view room, const Outbound& message,
+                                            const std::vector<const Peer*>& skip = {},
+                                            std::uint64_t* version = nullptr);
   // Every member: name and entry (to reconcile with a snapshot from Redis).
   std::vector<std::pair<std::string, MemberInfo>> members(std::string_view room) const;
 
@@ -61,6 +72,9 @@ private:
     boost::asio::steady_timer timer;
     bool flush_scheduled = false;
     std::chrono::steady_clock::time_point last_flush{};
+    // A cluster's mirror: the room's version in Redis as of the latest move or snapshot
+    // applied here (what a broadcast is stamped with).
+    std::uint64_t cluster_version = 0;
   };
 
   JoinOutcome join_locked(std::string_view room, protocol::UserName wanted, MemberInfo member);

@@ -119,6 +119,18 @@ bool RoomPresence::remove(std::string_view name, std::uint64_t connection_id) {
   return true;
 }
 
+bool RoomPresence::rebind(std::string_view name, std::uint64_t from, MemberInfo to) {
+  const auto it = members_.find(name);
+  if (it == members_.end() || it->second.info.connection_id != from) return false;
+  count_remote(it->second.info, -1);
+  it->second.info = std::move(to);
+  count_remote(it->second.info, 1);
+  // Its client has the list already (it moved with its session).
+  if (!it->second.has_snapshot && awaiting_snapshots_ > 0) --awaiting_snapshots_;
+  it->second.has_snapshot = true;
+  return true;
+}
+
 PresenceUpdate RoomPresence::take_update() {
   PresenceUpdate update;
   std::vector<std::string> joined;

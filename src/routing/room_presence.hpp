@@ -50,6 +50,9 @@ public:
   void add(protocol::UserName name, MemberInfo member);
   // False (and nothing changes) unless `name` is held by connection_id. Frees its keys.
   bool remove(std::string_view name, std::uint64_t connection_id);
+  // A cluster's session that moved between nodes: `name`, held by `from`, is `to` now (its
+  // keys kept). No news for anyone: to the room it never left. False unless held by `from`.
+  bool rebind(std::string_view name, std::uint64_t from, MemberInfo to);
 
   bool has_news() const { return !pending_.empty() || awaiting_snapshots_ > 0; }
   // What to send now; clears the news.

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace switchboard {
 
@@ -68,6 +69,41 @@ struct ClusterStats {
   std::uint64_t messages_received = 0;
 };
 
+// Cross-node resume (a cluster): a new connection presents a resume token its node does not
+// hold, because its session is on another node.
+struct SessionClaim {
+  std::string token;
+  std::string room;
+  // The name the new connection's login grants; empty: any.
+  std::string granted_name;
+  // Server messages the client has had (its `last`).
+  std::uint64_t last = 0;
+  // The new connection.
+  std::uint64_t claimant = 0;
+};
+
+// A resumable session leaving the node that held it for the one its client came back to.
+struct MovedSession {
+  std::string name;
+  // The connection the cluster knew the member by until now.
+  std::uint64_t member_id = 0;
+  // The number of the last server message given out; client messages processed.
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+  bool heartbeat = false;
+  bool presence_deltas = false;
+  bool exact_name = false;
+  // The server messages after the client's `last`, in order.
+  std::vector<Outbound> kept;
+  // On the node it left: the session, which forwards what it is still given (the router
+  // holds it for the linger; nothing else does any more).
+  std::shared_ptr<Peer> forwarder;
+};
+
+// Called exactly once per claim, on any thread: the session, or nullopt (nobody has it, it
+// could not go on, the nodes did not answer in time, or the cluster is out of reach).
+using ClaimCompletion = std::function<void(std::optional<MovedSession>)>;
+
 class Router {
 public:
   virtual ~Router() = default;
@@ -87,6 +123,22 @@ public:
   // could not be reached (their node is out of reach), sender.peer.undeliverable() says so,
   // with no target: the others got it.
   virtual void broadcast(std::string_view room, const Outbound& message, Sender sender) = 0;
+
+  // Cross-node resume. Asks the other nodes for the session `claim.token` names; `done` gets
+  // it, moved out of the node that held it (which from then on sends what the session is
+  // given to this node). False, and `done` is not called: there is nobody else to ask.
+  virtual bool claim_session(SessionClaim /*claim*/, ClaimCompletion /*done*/) { return false; }
+  // After a claim gave a session: `member` (the claimant, its peer the session made from what
+  // moved) takes over `name` in `room` from `previous`, with no leave or join for anyone.
+  // `done` (any thread) says whether it did: false when the name was no longer the
+  // session's (its node died meanwhile), and then nothing was taken.
+  virtual void adopt_session(std::string_view /*room*/, std::string_view /*name*/,
+                             std::uint64_t /*previous*/, MemberInfo /*member*/,
+                             std::function<void(bool)> done) {
+    done(false);
+  }
+  // A claim gave a session that nobody will adopt (the connection ended meanwhile).
+  virtual void abandon_claim(std::uint64_t /*claimant*/) {}
 
   // Registrations can be served now (a cluster node: Redis is reachable). /readyz says so.
   virtual bool available() const { return true; }

@@ -47,11 +47,19 @@ ClientSession::~ClientSession() {
 void ClientSession::greet(std::int64_t unix_now, const std::optional<ResumeRequest>& resume) {
   if (resume) {
     if (try_resume(*resume)) return;
-    // Outside any session's count: the new session starts with its `id`.
-    context_.metrics.error_sent(protocol::ErrorCode::resume_failed);
-    context_.metrics.resume_attempted(false);
-    enqueue(make_shared_text(protocol::make_error(protocol::ErrorCode::resume_failed)));
+    refuse_resume();
   }
+  greet_fresh(unix_now);
+}
+
+void ClientSession::refuse_resume() {
+  // Outside any session's count: the new session starts with its `id`.
+  context_.metrics.error_sent(protocol::ErrorCode::resume_failed);
+  context_.metrics.resume_attempted(false);
+  enqueue(make_shared_text(protocol::make_error(protocol::ErrorCode::resume_failed)));
+}
+
+void ClientSession::greet_fresh(std::int64_t unix_now) {
   if (context_.resumes != nullptr) resume_token_ = make_resume_token();
   send(make_shared_text(
       protocol::make_id_message(id_, resume_token_ ? token_text(*resume_token_) : "")));
@@ -65,7 +73,7 @@ bool ClientSession::try_resume(const ResumeRequest& request) {
   if (context_.resumes == nullptr || !request.last || !looks_like_resume_token(request.token))
     return false;
   auto session = context_.resumes->find(request.token);
-  if (!session) return false;
+  if (!session) return claim_elsewhere(request);
   const auto granted = credentials_ ? std::string_view(credentials_->granted_name) : "";
   auto resumption = session->resume(weak_from_this(), id_, room_, granted, *request.last);
   if (resumption.result != ResumableSession::ResumeResult::resumed) {
@@ -85,6 +93,87 @@ bool ClientSession::try_resume(const ResumeRequest& request) {
   else
     resumed();
   return true;
+}
+
+bool ClientSession::claim_elsewhere(const ResumeRequest& request) {
+  SessionClaim claim{std::string(request.token), room_,
+                     credentials_ ? credentials_->granted_name : std::string(), *request.last, id_};
+  const bool asked = context_.router.claim_session(
+      std::move(claim), [self = shared_from_this(), token = std::string(request.token),
+                         last = *request.last](std::optional<MovedSession> moved) mutable {
+        auto* session = self.get();
+        session->on_strand([self = std::move(self), token = std::move(token), last,
+                            moved = std::move(moved)]() mutable {
+          self->claimed(std::move(moved), std::move(token), last);
+        });
+      });
+  if (asked) resuming_ = true;
+  return asked;
+}
+
+void ClientSession::claimed(std::optional<MovedSession> moved, std::string token,
+                            std::uint64_t last) {
+  // What moved must add up: the messages after `last`, numbered up to `sent`.
+  if (moved && moved->sent != last + moved->kept.size()) {
+    log::error("resume-move-inconsistent", {{"conn", id_}, {"member", moved->member_id}});
+    context_.router.abandon_claim(id_);
+    moved.reset();
+  }
+  if (!moved || left_) {
+    if (moved) context_.router.abandon_claim(id_);
+    resuming_ = false;
+    if (left_) return resume_reading();
+    log::info("resume-refused", {{"conn", id_}, {"elsewhere", true}});
+    refuse_resume();
+    greet_fresh(auth::unix_now());
+    return resume_reading();
+  }
+  auto session =
+      std::make_shared<ResumableSession>(context_,
+                                         ResumableSession::Start{std::move(token), room_, id_, last,
+                                                                 moved->received, moved->heartbeat},
+                                         weak_from_this());
+  for (auto& message : moved->kept)
+    session->push(std::move(message));
+  session->registered(moved->name);
+  std::weak_ptr<Peer> peer = session;
+  context_.router.adopt_session(
+      room_, moved->name, moved->member_id,
+      MemberInfo{peer, id_, moved->presence_deltas, moved->exact_name},
+      [self = shared_from_this(), session = std::move(session), last](bool taken) mutable {
+        auto* connection = self.get();
+        connection->on_strand(
+            [self = std::move(self), session = std::move(session), last, taken]() mutable {
+              self->adopted(std::move(session), last, taken);
+            });
+      });
+}
+
+void ClientSession::adopted(std::shared_ptr<ResumableSession> session, std::uint64_t last,
+                            bool taken) {
+  if (!taken) {
+    // Nothing to give back: the router took nothing.
+    session->end(0);
+    resuming_ = false;
+    if (left_) return resume_reading();
+    log::info("resume-refused", {{"conn", id_}, {"elsewhere", true}});
+    refuse_resume();
+    greet_fresh(auth::unix_now());
+    return resume_reading();
+  }
+  resumable_ = std::move(session);
+  context_.resumes->add(resumable_);
+  pulled_ = last;
+  name_ = resumable_->name();
+  heartbeat_ = resumable_->heartbeat();
+  if (left_ && resumable_->detach(id_)) {
+    // The connection ended while the session moved here: it waits here for its client.
+    name_.clear();
+    resuming_ = false;
+    return resume_reading();
+  }
+  log::info("resume-moved-in", {{"conn", id_}, {"room", room_}, {"name", name_}});
+  resumed();
 }
 
 void ClientSession::resumed() {

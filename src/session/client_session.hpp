@@ -145,6 +145,16 @@ private:
   void register_user(protocol::RegisterRequest& request);
   // ?resume=: true when the session was found and taken (or is being taken) over.
   bool try_resume(const ResumeRequest& request);
+  // The `resume-failed` error before a fresh greeting.
+  void refuse_resume();
+  // `id`, then `config` (with a new resume token when resume is on).
+  void greet_fresh(std::int64_t unix_now);
+  // A cluster: the token is not this node's; ask the others (true: asked, reading held).
+  bool claim_elsewhere(const ResumeRequest& request);
+  // On the strand: the other nodes' answer. The session that moved is made again here and
+  // its member taken over (adopted()), or the connection starts a fresh session.
+  void claimed(std::optional<MovedSession> moved, std::string token, std::uint64_t last);
+  void adopted(std::shared_ptr<ResumableSession> session, std::uint64_t last, bool taken);
   // On the strand, once the previous connection has let go: `resumed`, the replay, reading.
   void resumed();
   // Moves what the ResumableSession holds for the client onto this connection.

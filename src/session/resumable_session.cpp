@@ -20,8 +20,14 @@ void ResumableSession::deliver(Outbound message) {
   std::string ended_name;
   bool overflowed = false;
   {
-    std::lock_guard lock(mutex_);
-    if (ended_) return;
+    std::unique_lock lock(mutex_);
+    if (ended_) {
+      if (!forward_) return;
+      // Moved to another node: sent on, outside the lock.
+      auto forward = forward_;
+      lock.unlock();
+      return forward(std::move(message));
+    }
     ++sent_;
     kept_.push(std::move(message));
     const auto& limits = context_.config.limits;
@@ -187,6 +193,48 @@ ResumableSession::resume(std::weak_ptr<ClientSession> connection, std::uint64_t 
   }
   if (resumption.result == ResumeResult::failed) finish_end(std::move(name));
   return resumption;
+}
+
+std::optional<MovedSession> ResumableSession::move_out(const SessionClaim& claim,
+                                                       std::function<void(Outbound)> forward) {
+  std::optional<MovedSession> moved;
+  std::shared_ptr<ClientSession> previous;
+  std::string name;
+  {
+    std::lock_guard lock(mutex_);
+    if (ended_) return std::nullopt;
+    const auto first = first_kept();
+    const bool can = !name_.empty() && claim.room == room_ &&
+                     (claim.granted_name.empty() || claim.granted_name == name_) &&
+                     claim.last <= sent_ && claim.last + 1 >= first;
+    if (!can) {
+      name = name_;
+      end_locked();
+    } else {
+      forget_through(claim.last);
+      moved = MovedSession{name_, member_id_, sent_, received_,         heartbeat_,
+                           false, false,      {},    shared_from_this()};
+      moved->kept.reserve(kept_.size());
+      for (std::size_t i = 0; i < kept_.size(); ++i)
+        moved->kept.push_back(kept_.at(i));
+      previous = attached_.lock();
+      end_locked();
+      forward_ = std::move(forward);
+    }
+  }
+  if (!moved) {
+    log::info("resume-refused", {{"member", member_id_}, {"claimant", claim.claimant}});
+    finish_end(std::move(name));
+    return std::nullopt;
+  }
+  // Not finish_end(): the name goes with the session, it is not given back.
+  if (context_.resumes != nullptr) context_.resumes->remove(*this);
+  if (previous) previous->hand_over([] {});
+  log::info("resume-moved-out", {{"member", member_id_},
+                                 {"room", room_},
+                                 {"claimant", claim.claimant},
+                                 {"kept", moved->kept.size()}});
+  return moved;
 }
 
 void ResumableSession::grace_passed(std::uint64_t epoch) {

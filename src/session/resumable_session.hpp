@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -94,6 +95,14 @@ public:
   Resumption resume(std::weak_ptr<ClientSession> connection, std::uint64_t connection_id,
                     std::string_view room, std::string_view granted_name, std::uint64_t last);
 
+  // Another node's connection `claim.claimant` presents the token (router.hpp, claim_session):
+  // the session moves there if it could be resumed here (as resume() decides). It leaves the
+  // registry, its connection here (if one is attached) is closed with 4002, and what it is
+  // given from now on goes to `forward`, which sends it on to the claimant's node. nullopt:
+  // it could not go on, and has ended (its name freed, as a failed resume here).
+  std::optional<MovedSession> move_out(const SessionClaim& claim,
+                                       std::function<void(Outbound)> forward);
+
   // The grace that began at the detach numbered `epoch` has passed: ends the session unless a
   // connection came back since.
   void grace_passed(std::uint64_t epoch);
@@ -136,6 +145,8 @@ private:
   // The attached connection has been told to pull and has not yet.
   bool pull_posted_ = false;
   bool ended_ = false;
+  // Moved to another node (move_out): ended here, and what it is given goes on there.
+  std::function<void(Outbound)> forward_;
 };
 
 } // namespace switchboard

@@ -131,6 +131,34 @@ TEST(RoomPresence, RemoveWithTheWrongConnectionIsRefused) {
   EXPECT_EQ(room.size(), 1u);
 }
 
+TEST(RoomPresence, RebindMovesAMemberToAnotherConnectionWithoutNews) {
+  RoomPresence room;
+  auto bob = std::make_shared<RecordingPeer>();
+  room.add(valid_name("ana"), MemberInfo{{}, 7, false, false, true});
+  room.add(valid_name("bob"), info(bob, 2));
+  (void)room.take_update();
+
+  // Held by another connection: refused.
+  EXPECT_FALSE(room.rebind("ana", 8, info(bob, 9)));
+  auto moved = std::make_shared<RecordingPeer>();
+  EXPECT_TRUE(room.rebind("ana", 7, info(moved, 9)));
+  const auto* member = room.find("ana");
+  ASSERT_NE(member, nullptr);
+  EXPECT_EQ(member->connection_id, 9u);
+  EXPECT_FALSE(member->remote);
+  EXPECT_EQ(member->peer.lock(), moved);
+  // Nobody is told anything: to the room, ana never left.
+  EXPECT_FALSE(room.has_news());
+  // Its keys stayed: a look-alike is still taken, and the old connection cannot remove it.
+  EXPECT_EQ(free_name(room, "Ana"), "Ana1");
+  EXPECT_FALSE(room.remove("ana", 7));
+  EXPECT_TRUE(room.remove("ana", 9));
+  // The remote member's node is no longer counted.
+  std::vector<std::uint64_t> nodes;
+  room.collect_remote_nodes(nodes);
+  EXPECT_TRUE(nodes.empty());
+}
+
 // --- take_update: classic members ---------------------------------------------------------
 
 TEST(RoomPresence, ClassicMembersGetTheSortedFullList) {
