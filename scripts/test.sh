@@ -3,8 +3,9 @@
 # tests on the release build, the Debian package (installed and removed again), browser
 # end-to-end tests (Chromium) against the release build, the protocol suites against a 3-node
 # cluster over Redis and the cluster's failure tests (release), then unit and
-# integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer and under
-# ThreadSanitizer (the server runs one event loop on several threads).
+# integration tests (and a session moving between two cluster nodes) again under
+# AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer (the server runs one
+# event loop on several threads).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each step says when it began, so a slow CI run shows where its minutes went.
@@ -39,6 +40,18 @@ run_suite() {
     node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$results/integration.tap" tests/integration/
   passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/integration.tap")))
+}
+
+# A session moving between cluster nodes (two nodes, a real Redis) under a sanitizer: the one
+# cluster path where sessions' threads and the router's strand hand state to each other.
+cluster_resume() {
+  local flavour=$1
+  step "cross-node resume ($flavour, 2 nodes over a real Redis)"
+  SWITCHBOARD_BIN="$PWD/build/$flavour/switchboard" "${loopback_only[@]}" \
+    node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$results/cluster-resume.tap" \
+    tests/cluster/resume.test.mjs
+  passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/cluster-resume.tap")))
 }
 
 step "browser client unit tests (node --test, no browser)"
@@ -87,6 +100,7 @@ SWITCHBOARD_BIN="$PWD/build/release/switchboard" "${loopback_only[@]}" \
 passed=$((passed + $(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/cluster.tap")))
 # Sanitizers make every operation several times slower; a smaller crowd still covers the path.
 SWITCHBOARD_JOIN_USERS=2000 run_suite asan
+cluster_resume asan
 step "micro-benchmark smoke run (asan: each benchmark checks its result, then runs briefly)"
 scripts/build.sh asan switchboard-microbench
 build/asan/bench/micro/switchboard-microbench --benchmark_min_time=0.01 | tee "$results/micro.txt"
@@ -104,5 +118,6 @@ for corpus in fuzz/corpus/*/; do
 done
 export TSAN_OPTIONS=second_deadlock_stack=1
 SWITCHBOARD_JOIN_USERS=500 SWITCHBOARD_TIMEOUT_SCALE=3 run_suite tsan
+SWITCHBOARD_TIMEOUT_SCALE=3 cluster_resume tsan
 # Every suite above stops this script on its first failure, so reaching here means none failed.
 echo "all suites: $passed passed, 0 failed, in $((SECONDS / 60)) min $((SECONDS % 60)) s"
