@@ -44,8 +44,9 @@ public:
       // An answer to HEAD has a Content-Length and no body, which only the request says. No
       // body this server sends starts like a status line (its files here, JSON, plain text,
       // the exposition), and an answer is written whole before the check runs: a status line
-      // right after the header is the next answer.
-      const bool bodiless = pending_.compare(used, 9, "HTTP/1.1 ") == 0;
+      // right after the header is the next answer (HTTP/1.0 when that request was 1.0).
+      const bool bodiless = pending_.compare(used, 9, "HTTP/1.1 ") == 0 ||
+                            pending_.compare(used, 9, "HTTP/1.0 ") == 0;
       if (!parser.is_done() && !bodiless) {
         // The body, which put() wants in further calls.
         while (!parser.is_done() && consumed < pending_.size()) {

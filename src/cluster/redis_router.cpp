@@ -571,6 +571,9 @@ void RedisRouter::handle_batch(std::string_view batch) {
         if (member && !member->remote && member->connection_id == directed->target_connection)
           peer = member->peer.lock();
       }
+      // For a session that moved here, from a sender whose node knew of it before this one's
+      // mirror did.
+      if (!peer) peer = moved_in_session(directed->target_connection);
       if (peer) {
         peer->deliver(Outbound(make_shared_text(std::string(directed->text)),
                                static_cast<MessageKind>(directed->kind)));
@@ -700,7 +703,10 @@ void RedisRouter::finish_now() {
 // (for the linger). A broadcast carries the room's version in its sender's mirror, which says
 // where the sender counted the user: before the move (a lower version) on A, which forwards it
 // while B leaves the user out; from the move on, on B, which delivers it while A does not
-// forward. What is forwarded arrives a hop later, so it may come after a message its sender
+// forward. B learns the move's version from the adopt script's answer, which may come after
+// a broadcast from a node that already knew it: broadcasts wait for that answer. During the
+// linger either node hands the moved user broadcasts this way, never through its mirror.
+// What is forwarded arrives a hop later, so it may come after a message its sender
 // sent later that took the direct way.
 
 bool RedisRouter::claim_session(SessionClaim claim, ClaimCompletion done) {
@@ -842,6 +848,14 @@ std::shared_ptr<Peer> RedisRouter::moved_out_session(std::uint64_t connection) {
   return it == moved_out_.end() ? nullptr : it->second.session;
 }
 
+std::shared_ptr<Peer> RedisRouter::moved_in_session(std::uint64_t connection) {
+  if (moves_lingering_.load(std::memory_order_acquire) == 0) return nullptr;
+  std::lock_guard lock(mutex_);
+  if (!moved_in_.contains(connection)) return nullptr;
+  const auto it = locals_.find(connection);
+  return it == locals_.end() ? nullptr : it->second.peer.lock();
+}
+
 void RedisRouter::deliver_broadcast(const BroadcastRecord& record) {
   const Outbound message(make_shared_text(std::string(record.text)), kind_of(record.kind));
   std::vector<const Peer*> skip;
@@ -854,11 +868,22 @@ void RedisRouter::deliver_broadcast(const BroadcastRecord& record) {
       skip.push_back(moved.session.get());
       if (moved.version == 0 || record.version < moved.version) forward_to.push_back(moved.session);
     }
-    for (const auto& [connection, moved] : moved_in_) {
+    for (auto& [connection, moved] : moved_in_) {
       if (moved.room != record.room) continue;
-      // Sent before its sender knew of the move: the node it left forwards it.
-      if (moved.version == 0 || record.version < moved.version)
-        if (auto session = moved.session.lock()) skip.push_back(session.get());
+      auto session = moved.session.lock();
+      if (!session) continue;
+      // Never through the room (this node's mirror may not have it as local yet, or already
+      // has), only by version: a sender that did not know of the move counted the user on the
+      // node it left, which forwards the message.
+      skip.push_back(session.get());
+      if (moved.version == 0) {
+        if (moved.waiting.size() < cluster_max_early_changes)
+          moved.waiting.emplace_back(record.version, message);
+        else
+          log::warn("resume-broadcast-dropped", {{"conn", connection}});
+      } else if (record.version >= moved.version) {
+        forward_to.push_back(std::move(session));
+      }
     }
   }
   mirror_.broadcast_here(record.room, message, skip);
@@ -890,7 +915,7 @@ void RedisRouter::adopt_session(std::string_view room_name, std::string_view nam
       std::lock_guard lock(mutex_);
       locals_[connection] = LocalMember{member.peer, room, name, std::move(keys)};
       moved_in_[connection] =
-          MovedIn{member.peer, room, 0, std::chrono::steady_clock::now() + cluster_move_linger};
+          MovedIn{member.peer, room, 0, std::chrono::steady_clock::now() + cluster_move_linger, {}};
       moves_lingering_.store(moved_out_.size() + moved_in_.size(), std::memory_order_release);
       auto& mirror = mirrors_[room];
       ++mirror.local_members;
@@ -915,10 +940,15 @@ void RedisRouter::adopt_session(std::string_view room_name, std::string_view nam
               log::error("cluster-adopt-failed", {{"error", std::string(text_of(reply))}});
             return failed(done);
           }
+          std::vector<std::pair<std::uint64_t, Outbound>> waiting;
+          std::shared_ptr<Peer> session;
           {
             std::lock_guard lock(mutex_);
-            if (const auto it = moved_in_.find(connection); it != moved_in_.end())
+            if (const auto it = moved_in_.find(connection); it != moved_in_.end()) {
               it->second.version = answer.version;
+              waiting.swap(it->second.waiting);
+              session = it->second.session.lock();
+            }
             if (locals_.contains(connection)) {
               Change own{PresenceRecord{true, answer.version, room, name, connection, previous},
                          member};
@@ -929,6 +959,11 @@ void RedisRouter::adopt_session(std::string_view room_name, std::string_view nam
                 apply(room, mirror, std::move(own));
             }
           }
+          // Broadcasts that came before this answer: those whose senders knew of the move
+          // were sent here for the session, the others reach it from the node it left.
+          if (session)
+            for (auto& [stamp, message] : waiting)
+              if (stamp >= answer.version) session->deliver(std::move(message));
           done(true);
         });
     if (!sent) failed(done);

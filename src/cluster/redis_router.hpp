@@ -149,6 +149,9 @@ private:
     // The move's version, once the adopt script answered (0: not yet).
     std::uint64_t version = 0;
     std::chrono::steady_clock::time_point until;
+    // Broadcasts that came before the answer, with their stamps: which of them are this
+    // node's to give the session depends on the move's version.
+    std::vector<std::pair<std::uint64_t, Outbound>> waiting;
   };
   struct JoinRequest {
     std::string room;
@@ -192,6 +195,8 @@ private:
   // A session another node holds and a message for it (a directed one, a bounce) may still
   // reach here by its old connection: its forwarder, or null.
   std::shared_ptr<Peer> moved_out_session(std::uint64_t connection);
+  // A session that moved here, by its new connection (during the linger), or null.
+  std::shared_ptr<Peer> moved_in_session(std::uint64_t connection);
   // mutex_ held: a local member is no longer this node's (an adopt that failed).
   void forget_local_locked(std::uint64_t connection, const std::string& room);
 

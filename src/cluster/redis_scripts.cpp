@@ -74,6 +74,15 @@ local function split_member(item)
   local name_length, name_rest = string.match(string.sub(rest, tonumber(length) + 1), '^(%d+):(.*)$')
   return room, string.sub(name_rest, 1, tonumber(name_length))
 end
+-- Every member of the room, name then connection, after the reply's first fields.
+local function append_members(reply, members)
+  local all = redis.call('HGETALL', members)
+  for j = 1, #all, 2 do
+    reply[#reply + 1] = all[j]
+    reply[#reply + 1] = connection_of(all[j + 1])
+  end
+  return reply
+end
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -118,13 +127,7 @@ end
 local function claim(suffix, c)
   local v = add_member(room, node, connection, c, 1)
   local reply = {'ok', c[1], v, suffix}
-  if snapshot then
-    local all = redis.call('HGETALL', members)
-    for j = 1, #all, 2 do
-      reply[#reply + 1] = all[j]
-      reply[#reply + 1] = connection_of(all[j + 1])
-    end
-  end
+  if snapshot then append_members(reply, members) end
   return reply
 end
 local c = candidate(0)
@@ -167,13 +170,7 @@ return remove_member(ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 std::string_view snapshot() {
   static const std::string text = std::string(helpers) + R"lua(
 local members, _, _, version = room_keys(ARGV[1])
-local reply = {tonumber(redis.call('GET', version) or '0')}
-local all = redis.call('HGETALL', members)
-for j = 1, #all, 2 do
-  reply[#reply + 1] = all[j]
-  reply[#reply + 1] = connection_of(all[j + 1])
-end
-return reply
+return append_members({tonumber(redis.call('GET', version) or '0')}, members)
 )lua";
   return text;
 }
@@ -302,13 +299,7 @@ tell_others(nodes, node, event)
 -- until then.
 if redis.call('HEXISTS', nodes, old_node) == 0 then redis.call('PUBLISH', 'sb:c:' .. old_node, event) end
 local reply = {'ok', name, v, 0}
-if snapshot then
-  local all = redis.call('HGETALL', members)
-  for j = 1, #all, 2 do
-    reply[#reply + 1] = all[j]
-    reply[#reply + 1] = connection_of(all[j + 1])
-  end
-end
+if snapshot then append_members(reply, members) end
 return reply
 )lua";
   return text;

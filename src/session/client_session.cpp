@@ -121,12 +121,7 @@ void ClientSession::claimed(std::optional<MovedSession> moved, std::string token
   }
   if (!moved || left_) {
     if (moved) context_.router.abandon_claim(id_);
-    resuming_ = false;
-    if (left_) return resume_reading();
-    log::info("resume-refused", {{"conn", id_}, {"elsewhere", true}});
-    refuse_resume();
-    greet_fresh(auth::unix_now());
-    return resume_reading();
+    return refuse_claimed_resume();
   }
   auto session =
       std::make_shared<ResumableSession>(context_,
@@ -149,17 +144,22 @@ void ClientSession::claimed(std::optional<MovedSession> moved, std::string token
       });
 }
 
+void ClientSession::refuse_claimed_resume() {
+  resuming_ = false;
+  if (!left_) {
+    log::info("resume-refused", {{"conn", id_}, {"elsewhere", true}});
+    refuse_resume();
+    greet_fresh(auth::unix_now());
+  }
+  resume_reading();
+}
+
 void ClientSession::adopted(std::shared_ptr<ResumableSession> session, std::uint64_t last,
                             bool taken) {
   if (!taken) {
     // Nothing to give back: the router took nothing.
     session->end(0);
-    resuming_ = false;
-    if (left_) return resume_reading();
-    log::info("resume-refused", {{"conn", id_}, {"elsewhere", true}});
-    refuse_resume();
-    greet_fresh(auth::unix_now());
-    return resume_reading();
+    return refuse_claimed_resume();
   }
   resumable_ = std::move(session);
   context_.resumes->add(resumable_);

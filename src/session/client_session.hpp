@@ -155,6 +155,8 @@ private:
   // its member taken over (adopted()), or the connection starts a fresh session.
   void claimed(std::optional<MovedSession> moved, std::string token, std::uint64_t last);
   void adopted(std::shared_ptr<ResumableSession> session, std::uint64_t last, bool taken);
+  // No session came from the other nodes: resume-failed and a fresh greeting, then reading.
+  void refuse_claimed_resume();
   // On the strand, once the previous connection has let go: `resumed`, the replay, reading.
   void resumed();
   // Moves what the ResumableSession holds for the client onto this connection.
