@@ -710,10 +710,7 @@ void RedisRouter::finish_now() {
 // sent later that took the direct way.
 
 bool RedisRouter::claim_session(SessionClaim claim, ClaimCompletion done) {
-  if (!available()) {
-    done(std::nullopt);
-    return true;
-  }
+  // Answered on the strand, never before this returns (also when Redis is out of reach).
   net::post(strand_, [this, claim = std::move(claim), done = std::move(done)]() mutable {
     if (!available() || finished_ || claims_.contains(claim.claimant)) return done(std::nullopt);
     std::string record;

@@ -98,6 +98,8 @@ bool ClientSession::try_resume(const ResumeRequest& request) {
 bool ClientSession::claim_elsewhere(const ResumeRequest& request) {
   SessionClaim claim{std::string(request.token), room_,
                      credentials_ ? credentials_->granted_name : std::string(), *request.last, id_};
+  // Before the call: the answer may come on this strand before it returns.
+  resuming_ = true;
   const bool asked = context_.router.claim_session(
       std::move(claim), [self = shared_from_this(), token = std::string(request.token),
                          last = *request.last](std::optional<MovedSession> moved) mutable {
@@ -107,7 +109,7 @@ bool ClientSession::claim_elsewhere(const ResumeRequest& request) {
           self->claimed(std::move(moved), std::move(token), last);
         });
       });
-  if (asked) resuming_ = true;
+  if (!asked) resuming_ = false;
   return asked;
 }
 

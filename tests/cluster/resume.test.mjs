@@ -260,4 +260,33 @@ describe('resume across nodes', { timeout: SUITE_TIMEOUT_MS }, () => {
       assert.match(id.resume, /^[A-Za-z0-9_-]{22}$/);
     },
   );
+
+  // Last: it takes the shared cluster's Redis away.
+  test(
+    'Redis out of reach: a resume through another node fails cleanly, and the connection reads on',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const [nodeA, nodeB] = cluster.nodes;
+      const room = uniqueRoom('noredis');
+      const { client: ana, route } = movableClient(nodeA, room, 'ana');
+      await ana.start();
+      const since = nodeA.logMark();
+      ana.drop();
+      await awaitingResume(nodeA, ana, since);
+      const down = nodeB.logMark();
+      await cluster.redis.kill();
+      await nodeB.waitForLog('event=cluster-down', { since: down });
+      route.node = nodeB;
+      const client = await connect(
+        `${nodeB.url}/?room=${room}&resume=${ana.token}&last=${ana.received}`,
+      );
+      assert.equal((await client.next('error')).code, 'resume-failed');
+      await client.next('id');
+      // Reading goes on: a registration is answered (refused: no Redis to grant the name).
+      client.send({ type: 'username', name: 'ana' });
+      const refused = await client.next('error');
+      assert.equal(refused.code, 'cluster-unavailable');
+      assert.equal(refused.request, 'username');
+    },
+  );
 });
