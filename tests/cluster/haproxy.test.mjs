@@ -20,6 +20,7 @@ import {
   waitForUserlist,
   withTimeout,
 } from '../integration/helpers.mjs';
+import { ResumingClient } from '../integration/resuming-client.mjs';
 
 const nodeOf = (id) => Math.floor(id / 2 ** 32);
 
@@ -49,6 +50,40 @@ describe('behind HAProxy', { timeout: SUITE_TIMEOUT_MS }, () => {
       clients[0].send({ type: 'offer', target: 'cy', sdp: 'x' });
       const offer = await clients[2].next('offer');
       assert.equal(offer.name, 'ana');
+    },
+  );
+
+  test(
+    'a resumable client dropped behind HAProxy comes back through it to another node: same name, what it missed, once',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      cluster = await startCluster(startOneServer, [], {}, 3);
+      haproxy = await startHaproxy(cluster.nodes);
+      const url = `${haproxy.url}/?room=${uniqueRoom('lb-resume')}`;
+      const ana = await new ResumingClient(url, 'ana').start();
+      const bob = await register(url, 'bob');
+      await waitForUserlist(bob, ['ana', 'bob']);
+      const numbers = await Promise.all(
+        cluster.nodes.map(async (node) =>
+          Number(/node=(\d+)/.exec(await node.waitForLog('event=cluster-up'))[1]),
+        ),
+      );
+      const home = cluster.nodes[numbers.indexOf(nodeOf(ana.id))];
+      const since = home.logMark();
+      ana.drop();
+      await home.waitForLog(new RegExp(`event=awaiting-resume conn=\\d+ member=${ana.id}\\b`), {
+        since,
+      });
+      for (let n = 0; n < 5; n += 1) bob.send({ type: 'note', target: 'ana', n });
+      // Round robin: ana's first connection, bob's, then this one, each on the next node.
+      await ana.resume();
+      await home.waitForLog(new RegExp(`event=resume-moved-out member=${ana.id}\\b`), { since });
+      await ana.next((message) => message.type === 'note' && message.n === 4);
+      const notes = ana.history.filter((message) => message.type === 'note');
+      assert.deepEqual(notes.map((message) => message.n), [0, 1, 2, 3, 4]);
+      assert.ok(notes.every((message) => message.name === 'bob'));
+      ana.send({ type: 'back', target: 'bob' });
+      assert.equal((await bob.next('back')).name, 'ana');
     },
   );
 
