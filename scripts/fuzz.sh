@@ -36,7 +36,10 @@ case "$target" in
   node_message) dict=(-dict=fuzz/dict/node_message.dict) ;;
   jwt) dict=(-dict=fuzz/dict/jwt.dict) ;;
 esac
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+# No leak check while fuzzing: LeakSanitizer scans the heap after every input that did not
+# free all it allocated, which halves the session targets' rate (ws_session: 536 -> 260
+# executions/s). Every input the run kept is replayed with it afterwards, below.
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # -close_fd_mask=3: the targets' own output (a config error, a log line) would drown the stats.
 # SWITCHBOARD_FUZZ_RUNS (scripts/fuzz-all.sh): stop after that many executions, or at MINUTES.
@@ -45,3 +48,6 @@ runs=()
 "build/fuzz/fuzz/fuzz_$target" "${dict[@]}" "${runs[@]}" -max_total_time=$((minutes * 60)) \
   -jobs="$jobs" -workers="$jobs" -print_final_stats=1 -close_fd_mask=3 \
   -artifact_prefix="$crashes/$target-" "$corpus" "fuzz/corpus/$target"
+echo "replaying the corpus with the leak check" >&2
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "build/fuzz/fuzz/fuzz_$target" -runs=0 \
+  -close_fd_mask=3 -artifact_prefix="$crashes/$target-leak-" "$corpus" "fuzz/corpus/$target"
