@@ -85,6 +85,20 @@ public:
   void finish() override;
 
 private:
+  // The Lua scripts, in script_texts()' order (redis_router.cpp).
+  enum Script : std::size_t {
+    join_script,
+    leave_script,
+    snapshot_script,
+    heartbeat_script,
+    register_script,
+    resync_script,
+    resume_query_script,
+    adopt_script
+  };
+  // A name's look-alike keys without repeats, in NameKeys order (what Redis indexes).
+  static std::vector<std::string> distinct_keys(const protocol::NameKeys& keys);
+
   // A presence change of one room; applied to the mirror in version order.
   struct Change {
     PresenceRecord record;
@@ -180,7 +194,7 @@ private:
   void on_push(const redisReply* reply);
   void handle_batch(std::string_view batch);
   void reload(const std::string& room);
-  // --- moves (cross-node resume; strand) ---
+  // --- moves (cross-node resume; redis_router_moves.cpp; strand) ---
   void on_resume_query(const ResumeQueryRecord& query);
   void on_hand_off(const HandOffRecord& answer);
   void on_forward(const ForwardRecord& record);
