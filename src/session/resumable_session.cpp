@@ -164,6 +164,12 @@ void ResumableSession::finish_end(std::string name) {
   if (!name.empty()) context_.router.leave(room_, name, member_id_);
 }
 
+bool ResumableSession::can_go_on_locked(std::string_view room, std::string_view granted_name,
+                                        std::uint64_t last) const {
+  return !name_.empty() && room == room_ && (granted_name.empty() || granted_name == name_) &&
+         last <= sent_ && last + 1 >= first_kept();
+}
+
 ResumableSession::Resumption
 ResumableSession::resume(std::weak_ptr<ClientSession> connection, std::uint64_t connection_id,
                          std::string_view room, std::string_view granted_name, std::uint64_t last) {
@@ -172,11 +178,7 @@ ResumableSession::resume(std::weak_ptr<ClientSession> connection, std::uint64_t 
   {
     std::lock_guard lock(mutex_);
     if (ended_) return resumption;
-    const auto first = first_kept();
-    const bool can = !name_.empty() && room == room_ &&
-                     (granted_name.empty() || granted_name == name_) && last <= sent_ &&
-                     last + 1 >= first;
-    if (!can) {
+    if (!can_go_on_locked(room, granted_name, last)) {
       // The session cannot go on: its name is freed now, for the fresh registration that
       // follows, rather than held until the grace ends.
       name = name_;
@@ -203,11 +205,7 @@ std::optional<MovedSession> ResumableSession::move_out(const SessionClaim& claim
   {
     std::lock_guard lock(mutex_);
     if (ended_) return std::nullopt;
-    const auto first = first_kept();
-    const bool can = !name_.empty() && claim.room == room_ &&
-                     (claim.granted_name.empty() || claim.granted_name == name_) &&
-                     claim.last <= sent_ && claim.last + 1 >= first;
-    if (!can) {
+    if (!can_go_on_locked(claim.room, claim.granted_name, claim.last)) {
       name = name_;
       end_locked();
     } else {

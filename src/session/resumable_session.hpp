@@ -121,6 +121,11 @@ private:
   // kept ones are always the last ones given out).
   std::uint64_t first_kept() const { return sent_ - kept_.size() + 1; }
   void forget_through(std::uint64_t sequence);
+  // Under the lock: a client with `last` may take the session up (here or on another node):
+  // it is registered, the room is the same, the login grants its name, and every message
+  // after `last` is still kept.
+  bool can_go_on_locked(std::string_view room, std::string_view granted_name,
+                        std::uint64_t last) const;
   // Under the lock: ends; the caller gives the name back (finish_end) outside it.
   void end_locked();
   void finish_end(std::string name);
