@@ -45,9 +45,20 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # SWITCHBOARD_FUZZ_RUNS (scripts/fuzz-all.sh): stop after that many executions, or at MINUTES.
 runs=()
 [ -n "${SWITCHBOARD_FUZZ_RUNS:-}" ] && runs=(-runs="$SWITCHBOARD_FUZZ_RUNS")
-"build/fuzz/fuzz/fuzz_$target" "${dict[@]}" "${runs[@]}" -max_total_time=$((minutes * 60)) \
-  -jobs="$jobs" -workers="$jobs" -print_final_stats=1 -close_fd_mask=3 \
-  -artifact_prefix="$crashes/$target-" "$corpus" "fuzz/corpus/$target"
+# -jobs, even -jobs=1, makes libFuzzer run its workers as children writing to fuzz-N.log in
+# the working directory: only for JOBS > 1, then in a directory of this target's own.
+parallel=()
+if ((jobs > 1)); then
+  parallel=(-jobs="$jobs" -workers="$jobs")
+  mkdir -p "build/fuzz/logs/$target"
+fi
+root=$PWD
+(
+  ((jobs > 1)) && cd "build/fuzz/logs/$target"
+  "$root/build/fuzz/fuzz/fuzz_$target" "${dict[@]/=/=$root/}" "${runs[@]}" \
+    -max_total_time=$((minutes * 60)) "${parallel[@]}" -print_final_stats=1 -close_fd_mask=3 \
+    -artifact_prefix="$root/$crashes/$target-" "$root/$corpus" "$root/fuzz/corpus/$target"
+)
 echo "replaying the corpus with the leak check" >&2
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "build/fuzz/fuzz/fuzz_$target" -runs=0 \
   -close_fd_mask=3 -artifact_prefix="$crashes/$target-leak-" "$corpus" "fuzz/corpus/$target"

@@ -6,11 +6,14 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 namespace switchboard {
 namespace {
@@ -102,15 +105,41 @@ std::string effective_config(const CLI::App& app, const NamesByValue& names) {
   return out;
 }
 
-} // namespace
+// The names --log-level, --log-format and --auth take.
+const std::map<std::string, LogLevel> levels{{"debug", LogLevel::debug},
+                                             {"info", LogLevel::info},
+                                             {"warn", LogLevel::warn},
+                                             {"error", LogLevel::error}};
+const std::map<std::string, LogFormat> formats{{"logfmt", LogFormat::logfmt},
+                                               {"json", LogFormat::json}};
+const std::map<std::string, AuthMode> auth_modes{
+    {"none", AuthMode::none}, {"jwt", AuthMode::jwt}, {"webhook", AuthMode::webhook}};
 
-std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) {
+// What the options write into while CLI11 parses: the Config, and the values turned into it
+// afterwards (durations as numbers, address ranges as text). Back to these defaults before
+// every parse, so that one set of options parses many command lines.
+struct ParsedValues {
   Config config;
+  bool dump_config = false;
+  std::vector<std::string> ice_servers;
+  std::vector<std::string> exempt{"127.0.0.0/8", "::1"};
+  std::vector<std::string> proxies;
+  std::int64_t jwt_leeway = config.auth.jwt_leeway.count();
+  std::int64_t turn_ttl = config.turn.ttl.count();
+  std::int64_t webhook_timeout = config.auth.webhook_timeout.count();
+  std::int64_t idle = config.limits.idle_timeout.count();
+  std::int64_t handshake = config.limits.handshake_timeout.count();
+  std::int64_t presence = config.limits.presence_interval.count();
+  std::int64_t shutdown = config.limits.shutdown_timeout.count();
+  std::int64_t resume_grace = config.limits.resume_grace.count();
+  std::int64_t heartbeat = config.limits.heartbeat_interval.count();
+};
+
+void add_options(CLI::App& app, ParsedValues& values) {
+  auto& config = values.config;
   auto& limits = config.limits;
-  CLI::App app{"switchboard: WebRTC signaling and chat server.\n"
-               "Serves the web client over HTTP and the signaling protocol over WebSocket on one\n"
-               "port. Every option can also be set by the environment variable shown, or in a\n"
-               "--config file; a flag beats the environment, which beats the file."};
+  auto& auth = config.auth;
+  auto& turn = config.turn;
   app.name("switchboard");
   app.set_version_flag("--version", std::string("switchboard ") + SWITCHBOARD_VERSION + " (" +
                                         SWITCHBOARD_GIT_REVISION + ")");
@@ -121,8 +150,7 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                  "(also SWITCHBOARD_CONFIG)")
       ->type_name("FILE")
       ->configurable(false);
-  bool dump_config = false;
-  app.add_flag("--dump-config", dump_config,
+  app.add_flag("--dump-config", values.dump_config,
                "Print the effective configuration (flags, environment, file, defaults) as a "
                "config file, and exit")
       ->configurable(false);
@@ -137,17 +165,11 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   app.add_option("-w,--web-root", config.web_root, "Directory served over HTTP (the web client)")
       ->envname("SWITCHBOARD_WEB_ROOT")
       ->capture_default_str();
-  const std::map<std::string, LogLevel> levels{{"debug", LogLevel::debug},
-                                               {"info", LogLevel::info},
-                                               {"warn", LogLevel::warn},
-                                               {"error", LogLevel::error}};
   app.add_option("-l,--log-level", config.log_level, "debug, info, warn or error")
       ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case).description(""))
       ->type_name("LEVEL")
       ->envname("SWITCHBOARD_LOG_LEVEL")
       ->default_str("info");
-  const std::map<std::string, LogFormat> formats{{"logfmt", LogFormat::logfmt},
-                                                 {"json", LogFormat::json}};
   app.add_option("--log-format", config.log_format,
                  "logfmt (key=value) or json (one object a line)")
       ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case).description(""))
@@ -198,8 +220,7 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->envname("SWITCHBOARD_THREADS")
       ->capture_default_str();
 
-  std::vector<std::string> ice_servers;
-  app.add_option("--ice-server", ice_servers,
+  app.add_option("--ice-server", values.ice_servers,
                  "STUN/TURN server for clients, repeatable: URL or URL,USERNAME,CREDENTIAL\n"
                  "(e.g. stun:stun.example.org:3478, turn:turn.example.org:3478,alice,secret)")
       ->envname("SWITCHBOARD_ICE_SERVERS")
@@ -226,9 +247,6 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->group(tls);
 
   auto* auth_group = "Authentication";
-  const std::map<std::string, AuthMode> auth_modes{
-      {"none", AuthMode::none}, {"jwt", AuthMode::jwt}, {"webhook", AuthMode::webhook}};
-  auto& auth = config.auth;
   app.add_option("--auth", auth.mode,
                  "Who may connect: none (anyone, as in the MDN sample), jwt (a signed token), "
                  "webhook (your app decides)")
@@ -251,8 +269,7 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
   app.add_option("--jwt-audience", auth.jwt_audience, "Required \"aud\" of tokens")
       ->envname("SWITCHBOARD_JWT_AUDIENCE")
       ->group(auth_group);
-  std::int64_t jwt_leeway = auth.jwt_leeway.count();
-  app.add_option("--jwt-leeway", jwt_leeway,
+  app.add_option("--jwt-leeway", values.jwt_leeway,
                  "Seconds of clock skew allowed on exp/nbf; a live connection is closed (4001) "
                  "this long after its token's exp")
       ->envname("SWITCHBOARD_JWT_LEEWAY")
@@ -260,7 +277,6 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->capture_default_str()
       ->group(auth_group);
 
-  auto& turn = config.turn;
   app.add_option("--turn-secret", turn.secret,
                  "coturn's static-auth-secret: every client gets its own TURN credential "
                  "(REST API, use-auth-secret)")
@@ -272,8 +288,7 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->envname("SWITCHBOARD_TURN_URLS")
       ->delimiter(' ')
       ->group("WebRTC");
-  std::int64_t turn_ttl = turn.ttl.count();
-  app.add_option("--turn-ttl", turn_ttl,
+  app.add_option("--turn-ttl", values.turn_ttl,
                  "Seconds a TURN credential is valid; a fresh config message comes after 3/4 of it")
       ->envname("SWITCHBOARD_TURN_TTL")
       ->check(CLI::Range(std::int64_t{4}, std::int64_t{7} * 86400))
@@ -285,8 +300,7 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
                  "(http://host:port/path)")
       ->envname("SWITCHBOARD_AUTH_WEBHOOK_URL")
       ->group(auth_group);
-  std::int64_t webhook_timeout = auth.webhook_timeout.count();
-  app.add_option("--auth-webhook-timeout", webhook_timeout,
+  app.add_option("--auth-webhook-timeout", values.webhook_timeout,
                  "Milliseconds the webhook has to answer; then the login gets 503")
       ->envname("SWITCHBOARD_AUTH_WEBHOOK_TIMEOUT")
       ->check(CLI::Range(std::int64_t{10}, std::int64_t{60000}))
@@ -318,15 +332,13 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str()
       ->group(abuse);
-  std::vector<std::string> exempt{"127.0.0.0/8", "::1"};
-  app.add_option("--per-ip-exempt", exempt,
+  app.add_option("--per-ip-exempt", values.exempt,
                  "Address range the per-address limits skip, repeatable; 'none' empties the list")
       ->envname("SWITCHBOARD_PER_IP_EXEMPT")
       ->delimiter(' ')
       ->capture_default_str()
       ->group(abuse);
-  std::vector<std::string> proxies;
-  app.add_option("--trust-proxy", proxies,
+  app.add_option("--trust-proxy", values.proxies,
                  "Reverse proxy (address range) whose X-Forwarded-For/Forwarded names the "
                  "client, repeatable")
       ->envname("SWITCHBOARD_TRUST_PROXY")
@@ -408,51 +420,70 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
       ->group(lim);
 
   auto* timing = "Timing";
-  std::int64_t idle = limits.idle_timeout.count();
-  std::int64_t handshake = limits.handshake_timeout.count();
-  std::int64_t presence = limits.presence_interval.count();
-  std::int64_t shutdown = limits.shutdown_timeout.count();
-  std::int64_t resume_grace = limits.resume_grace.count();
-  std::int64_t heartbeat = limits.heartbeat_interval.count();
-  app.add_option("--idle-timeout", idle,
+  app.add_option("--idle-timeout", values.idle,
                  "Seconds of silence (pings unanswered) before a connection is dropped")
       ->envname("SWITCHBOARD_IDLE_TIMEOUT")
       ->check(CLI::PositiveNumber)
       ->capture_default_str()
       ->group(timing);
-  app.add_option("--handshake-timeout", handshake,
+  app.add_option("--handshake-timeout", values.handshake,
                  "Seconds allowed for an HTTP request / WebSocket upgrade or close")
       ->envname("SWITCHBOARD_HANDSHAKE_TIMEOUT")
       ->check(CLI::PositiveNumber)
       ->capture_default_str()
       ->group(timing);
-  app.add_option("--presence-interval", presence,
+  app.add_option("--presence-interval", values.presence,
                  "Milliseconds between presence updates of a room (user lists are coalesced)")
       ->envname("SWITCHBOARD_PRESENCE_INTERVAL")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str()
       ->group(timing);
-  app.add_option("--shutdown-timeout", shutdown,
+  app.add_option("--shutdown-timeout", values.shutdown,
                  "Seconds clients get to close after SIGINT/SIGTERM before they are cut off")
       ->envname("SWITCHBOARD_SHUTDOWN_TIMEOUT")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str()
       ->group(timing);
-  app.add_option("--resume-grace", resume_grace,
+  app.add_option("--resume-grace", values.resume_grace,
                  "Seconds a client with the resume capability keeps its name, room and messages "
                  "after its connection drops (0: no resume)")
       ->envname("SWITCHBOARD_RESUME_GRACE")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400}))
       ->capture_default_str()
       ->group(timing);
-  app.add_option("--heartbeat-interval", heartbeat,
+  app.add_option("--heartbeat-interval", values.heartbeat,
                  "Seconds between application-level pings to clients that ask for them "
                  "(0: none)")
       ->envname("SWITCHBOARD_HEARTBEAT_INTERVAL")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{3600}))
       ->capture_default_str()
       ->group(timing);
+}
 
+} // namespace
+
+struct CommandLine::Options {
+  ParsedValues values;
+  CLI::App app{"switchboard: WebRTC signaling and chat server.\n"
+               "Serves the web client over HTTP and the signaling protocol over WebSocket on one\n"
+               "port. Every option can also be set by the environment variable shown, or in a\n"
+               "--config file; a flag beats the environment, which beats the file."};
+
+  Options() { add_options(app, values); }
+};
+
+CommandLine::CommandLine() : options_(std::make_unique<Options>()) {}
+
+CommandLine::~CommandLine() = default;
+
+std::optional<Config> CommandLine::parse(int argc, char** argv, int& exit_code) {
+  auto& app = options_->app;
+  auto& values = options_->values;
+  values = ParsedValues{};
+  auto& config = values.config;
+  auto& limits = config.limits;
+  auto& auth = config.auth;
+  auto& turn = config.turn;
   // CLI11 reads the file before it looks at the environment: SWITCHBOARD_CONFIG is passed on
   // as --config here (unless --config is given), so that it is read at all.
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -471,7 +502,7 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     exit_code = app.exit(e);
     return std::nullopt;
   }
-  if (dump_config) {
+  if (values.dump_config) {
     NamesByValue names;
     remember_names(names, "log-level", levels);
     remember_names(names, "log-format", formats);
@@ -480,7 +511,7 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     exit_code = 0;
     return std::nullopt;
   }
-  for (const auto& spec : ice_servers) {
+  for (const auto& spec : values.ice_servers) {
     auto server = parse_ice_server(spec);
     if (!server) {
       std::fprintf(stderr, "--ice-server %s: expected stun:|turn:URL[,USERNAME,CREDENTIAL]\n",
@@ -490,7 +521,7 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     }
     config.ice_servers.push_back(std::move(*server));
   }
-  auth.jwt_leeway = std::chrono::seconds(jwt_leeway);
+  auth.jwt_leeway = std::chrono::seconds(values.jwt_leeway);
   const auto parse_ranges = [&](const std::vector<std::string>& texts, const char* flag,
                                 std::vector<Cidr>& into) {
     for (const auto& text : texts) {
@@ -504,18 +535,19 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     }
     return true;
   };
+  const auto& exempt = values.exempt;
   if (std::find(exempt.begin(), exempt.end(), "none") != exempt.end() && exempt.size() > 1) {
     std::fprintf(stderr, "--per-ip-exempt none empties the list; give it alone\n");
     exit_code = 2;
     return std::nullopt;
   }
   if (!parse_ranges(exempt, "--per-ip-exempt", config.per_ip_exempt) ||
-      !parse_ranges(proxies, "--trust-proxy", config.trusted_proxies)) {
+      !parse_ranges(values.proxies, "--trust-proxy", config.trusted_proxies)) {
     exit_code = 2;
     return std::nullopt;
   }
-  auth.webhook_timeout = std::chrono::milliseconds(webhook_timeout);
-  turn.ttl = std::chrono::seconds(turn_ttl);
+  auth.webhook_timeout = std::chrono::milliseconds(values.webhook_timeout);
+  turn.ttl = std::chrono::seconds(values.turn_ttl);
   if ((auth.mode == AuthMode::webhook) != !auth.webhook_url.empty()) {
     std::fprintf(stderr, "--auth webhook and --auth-webhook-url go together\n");
     exit_code = 2;
@@ -543,18 +575,22 @@ std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) 
     exit_code = 2;
     return std::nullopt;
   }
-  limits.idle_timeout = std::chrono::seconds(idle);
-  limits.handshake_timeout = std::chrono::seconds(handshake);
-  limits.presence_interval = std::chrono::milliseconds(presence);
-  limits.shutdown_timeout = std::chrono::seconds(shutdown);
-  limits.resume_grace = std::chrono::seconds(resume_grace);
-  limits.heartbeat_interval = std::chrono::seconds(heartbeat);
+  limits.idle_timeout = std::chrono::seconds(values.idle);
+  limits.handshake_timeout = std::chrono::seconds(values.handshake);
+  limits.presence_interval = std::chrono::milliseconds(values.presence);
+  limits.shutdown_timeout = std::chrono::seconds(values.shutdown);
+  limits.resume_grace = std::chrono::seconds(values.resume_grace);
+  limits.heartbeat_interval = std::chrono::seconds(values.heartbeat);
   if (limits.frame_discard_limit() < limits.max_message_size) {
     std::fprintf(stderr, "--max-frame-discard must be at least --max-message-size\n");
     exit_code = 2;
     return std::nullopt;
   }
   return config;
+}
+
+std::optional<Config> parse_command_line(int argc, char** argv, int& exit_code) {
+  return CommandLine().parse(argc, argv, exit_code);
 }
 
 } // namespace switchboard

@@ -99,6 +99,8 @@ struct Limits {
   RateLimit broadcast_rate() const { return {max_broadcast_rate, broadcast_burst}; }
   RateLimit ip_handshakes() const { return {ip_handshake_rate, 2 * ip_handshake_rate}; }
 
+  friend bool operator==(const Limits&, const Limits&) = default;
+
   std::size_t frame_discard_limit() const {
     return max_frame_discard != 0 ? max_frame_discard : 16 * max_message_size;
   }
@@ -109,6 +111,8 @@ struct IceServer {
   std::string url;
   std::string username;
   std::string credential;
+
+  friend bool operator==(const IceServer&, const IceServer&) = default;
 };
 
 // TLS on the one port. Without cert_file the port speaks plain HTTP and WebSocket only.
@@ -121,6 +125,8 @@ struct TlsConfig {
   bool allow_plain = false;
 
   bool enabled() const { return !cert_file.empty(); }
+
+  friend bool operator==(const TlsConfig&, const TlsConfig&) = default;
 };
 
 enum class AuthMode { none, jwt, webhook };
@@ -144,6 +150,8 @@ struct AuthConfig {
   // Webhook calls in flight at once; past it new logins get 503 at once, so that a slow
   // webhook costs a bounded number of sockets and never a growing queue.
   std::size_t webhook_max_inflight = 64;
+
+  friend bool operator==(const AuthConfig&, const AuthConfig&) = default;
 };
 
 // TURN credentials in coturn's REST-API form (use-auth-secret): each connection's config
@@ -156,6 +164,8 @@ struct TurnConfig {
   std::chrono::seconds ttl{86400};
 
   bool enabled() const { return !secret.empty(); }
+
+  friend bool operator==(const TurnConfig&, const TurnConfig&) = default;
 };
 
 struct Config {
@@ -192,6 +202,9 @@ struct Config {
   // --node-id: this node's name in the cluster's registry and logs; empty: hostname:port.
   std::string node_id;
   Limits limits;
+
+  // Field by field (tests: one CommandLine parsing twice gives what a new one gives).
+  friend bool operator==(const Config&, const Config&) = default;
 };
 
 } // namespace switchboard

@@ -16,6 +16,8 @@ public:
   // IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are matched as the IPv4 address they carry.
   bool contains(const boost::asio::ip::address& address) const;
 
+  friend bool operator==(const Cidr&, const Cidr&) = default;
+
 private:
   boost::asio::ip::address network_;
   unsigned prefix_ = 0;
